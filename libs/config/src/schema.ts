@@ -1,0 +1,96 @@
+import { z } from 'zod';
+
+import { SERVICE_NAMES, type ServiceName } from '@sessionpix/contracts';
+
+const bool = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'])
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+const url = (protocols: string[]) =>
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    { message: `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}` },
+  );
+
+const serviceList = z
+  .string()
+  .transform((raw) => raw.split(',').map((s) => s.trim()).filter(Boolean))
+  .pipe(
+    z
+      .array(z.enum(SERVICE_NAMES, { message: `each entry must be one of ${SERVICE_NAMES.join(', ')}` }))
+      .min(1, 'name at least one service'),
+  )
+  .transform((names) => [...new Set(names)] as ServiceName[]);
+
+/**
+ * Every environment variable sessionpix reads, once. `.env.example` and the README's
+ * configuration table list the same names; a test keeps the three in step.
+ */
+export const configSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  SESSIONPIX_SERVICES: serviceList.default([...SERVICE_NAMES]),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  DATABASE_URL: url(['postgres:', 'postgresql:']).default('postgres://postgres@127.0.0.1:5432/sessionpix'),
+  DATABASE_POOL_MAX: positiveInt.default(10),
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9_-]+$/i, 'letters, digits, _ and - only')
+    .default('bull'),
+
+  PORT: port.default(3000),
+  OPS_PORT: port.default(9464),
+  PUBLIC_BASE_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
+  SHUTDOWN_GRACE_MS: positiveInt.default(30_000),
+
+  API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
+
+  AWS_REGION: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+  SESSIONPIX_ALLOW_NON_US_REGION: bool.default(false),
+  S3_BUCKET: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
+    .optional(),
+  AWS_ENDPOINT_URL_S3: url(['http:', 'https:']).optional(),
+  S3_FORCE_PATH_STYLE: bool.default(false),
+  S3_SSE: z.enum(['AES256', 'aws:kms']).default('AES256'),
+  S3_SSE_KMS_KEY_ID: z.string().min(1).optional(),
+
+  /** auto: on when a region and credentials (or a Bedrock endpoint) are present. */
+  VISION_ENABLED: z.enum(['auto', 'true', 'false']).default('auto'),
+  AWS_ENDPOINT_URL_BEDROCK_RUNTIME: url(['http:', 'https:']).optional(),
+  VISION_PASS1_MODEL: z.string().min(1).default('us.anthropic.claude-haiku-4-5-20251001-v1:0'),
+  VISION_PASS2_MODEL: z.string().min(1).default('us.anthropic.claude-sonnet-4-5-20250929-v1:0'),
+
+  AWS_ENDPOINT_URL_SESV2: url(['http:', 'https:']).optional(),
+
+  UPLOAD_MAX_FILE_BYTES: positiveInt.default(50 * 1024 * 1024),
+  UPLOAD_MAX_REQUEST_BYTES: positiveInt.default(500 * 1024 * 1024),
+  UPLOAD_MAX_FILES_PER_REQUEST: positiveInt.max(1000).default(50),
+  PRESIGNED_UPLOAD_TTL_SECONDS: positiveInt.min(60).max(3600).default(900),
+  RENDITION_URL_TTL_SECONDS: positiveInt.min(30).max(3600).default(300),
+  INGEST_MAX_INPUT_PIXELS: positiveInt.default(100_000_000),
+  SWEEP_INTERVAL_SECONDS: positiveInt.min(10).default(120),
+  SWEEP_GRACE_SECONDS: positiveInt.default(60),
+  INGEST_IMAGE_THREADS: positiveInt.max(16).default(2),
+
+  SUPPORT_EMAIL: z.email('must be an e-mail address').default('support@sessionpix.example'),
+
+  INGEST_CONCURRENCY: positiveInt.optional(),
+  VISION_PASS1_CONCURRENCY: positiveInt.optional(),
+  VISION_PASS2_CONCURRENCY: positiveInt.optional(),
+  PURGE_CONCURRENCY: positiveInt.optional(),
+  MAINTENANCE_CONCURRENCY: positiveInt.optional(),
+});
+
+export type RawConfig = z.output<typeof configSchema>;

@@ -1,0 +1,5 @@
+export * from './services';
+export * from './queues';
+export * from './jobs';
+export * from './items';
+export * from './events';

@@ -1,0 +1,42 @@
+import { z } from 'zod';
+import type { QueueName } from './queues';
+
+/**
+ * Job payloads are versioned envelopes of ids only: never a blob, a secret or personal data.
+ * What a job needs lives in a database row it loads.
+ */
+export const itemJobSchema = z.strictObject({
+  v: z.literal(1),
+  orgId: z.uuid(),
+  itemId: z.uuid(),
+  run: z.int().min(0),
+});
+export type ItemJob = z.infer<typeof itemJobSchema>;
+
+export const maintenanceJobSchema = z.strictObject({
+  v: z.literal(1),
+  task: z.enum(['purge-tombstones', 'sweep-outstanding']),
+  /** Schedules fire repeatedly; the slot (ISO minute) makes each firing's job id unique. */
+  slot: z.string().min(1).max(64),
+});
+export type MaintenanceJob = z.infer<typeof maintenanceJobSchema>;
+
+/** The payload schema of each queue; a queue without one does not compile. */
+export const JOB_PAYLOAD_SCHEMAS = {
+  ingest: itemJobSchema,
+  'vision-pass-1': itemJobSchema,
+  'vision-pass-2': itemJobSchema,
+  purge: itemJobSchema,
+  maintenance: maintenanceJobSchema,
+} as const satisfies Record<QueueName, z.ZodType>;
+
+export type JobPayload<Q extends QueueName> = z.infer<(typeof JOB_PAYLOAD_SCHEMAS)[Q]>;
+
+/**
+ * Deterministic job ids. BullMQ refuses ':' in custom ids and ignores an add whose id it
+ * still keeps, so a retry or a sweep bumps `run` to get a fresh id.
+ */
+export function jobIdFor<Q extends QueueName>(queue: Q, payload: JobPayload<Q>): string {
+  if ('itemId' in payload) return `${queue}-${payload.itemId}-${payload.run}`;
+  return `${queue}-${payload.task}-${payload.slot.replace(/:/g, '')}`;
+}

@@ -1,0 +1,9 @@
+export * from './entities';
+export { ormConfig, type DbOptions } from './orm-config';
+export { openOrm, emForOrg, emForSystem } from './orm';
+export { ensureDatabase } from './create-database';
+export { migrateDatabase, type MigrationReport } from './migrate';
+export * from './pagination';
+export { applyStatus, type StatusChange } from './item-status';
+export { DbModule, MIKRO_ORM } from './db.module';
+export { MikroORM, EntityManager } from '@mikro-orm/postgresql';

@@ -1,0 +1,11 @@
+export { QUEUE_SETTINGS, effectiveConcurrency, type QueueSettings } from './settings';
+export { JobHandler, type JobContext, type JobHandlerFn } from './job-handler.decorator';
+export { HandlerRegistry, JobRegistryError, checkHandlers, type RegisteredHandler } from './handler-registry';
+export { JobProducer, InvalidJobPayloadError } from './producer';
+export { WorkerHost, JobTimeoutError } from './worker-host';
+export { QueueModule } from './queue.module';
+export { REDIS, createRedis } from './redis';
+export { DelayedError, UnrecoverableError } from 'bullmq';
+export { DomainEvents } from './domain-events';
+export { ItemPipeline, type LoadedItem, type ItemQueue } from './item-pipeline';
+export { OutstandingSweeper, type SweepReport } from './sweeper';

@@ -1,0 +1,70 @@
+import type { AppConfig } from '@sessionpix/config';
+import type { QueueName } from '@sessionpix/contracts';
+
+type ConcurrencyVariable = {
+  [K in keyof AppConfig]-?: K extends `${string}_CONCURRENCY` ? K : never;
+}[keyof AppConfig];
+
+export interface QueueSettings {
+  /** Jobs one worker process runs at once, unless `concurrencyVariable` overrides it. */
+  concurrency: number;
+  concurrencyVariable: ConcurrencyVariable;
+  attempts: number;
+  backoff: { type: 'exponential' | 'fixed'; delayMs: number };
+  /** How long a worker holds a job before BullMQ thinks it stalled (renewed while running). */
+  lockDurationMs: number;
+  /** A handler still running after this is aborted and the attempt fails. */
+  timeoutMs: number;
+}
+
+/**
+ * One row per queue. `satisfies Record<QueueName, …>` makes a queue without settings a
+ * compile error, and a row for a queue that no longer exists one too.
+ */
+export const QUEUE_SETTINGS = {
+  ingest: {
+    concurrency: 2,
+    concurrencyVariable: 'INGEST_CONCURRENCY',
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 2_000 },
+    lockDurationMs: 60_000,
+    timeoutMs: 120_000,
+  },
+  'vision-pass-1': {
+    concurrency: 8,
+    concurrencyVariable: 'VISION_PASS1_CONCURRENCY',
+    attempts: 6,
+    backoff: { type: 'exponential', delayMs: 5_000 },
+    lockDurationMs: 120_000,
+    timeoutMs: 180_000,
+  },
+  'vision-pass-2': {
+    concurrency: 8,
+    concurrencyVariable: 'VISION_PASS2_CONCURRENCY',
+    attempts: 6,
+    backoff: { type: 'exponential', delayMs: 5_000 },
+    lockDurationMs: 120_000,
+    timeoutMs: 240_000,
+  },
+  purge: {
+    concurrency: 2,
+    concurrencyVariable: 'PURGE_CONCURRENCY',
+    attempts: 8,
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    lockDurationMs: 60_000,
+    timeoutMs: 120_000,
+  },
+  maintenance: {
+    concurrency: 1,
+    concurrencyVariable: 'MAINTENANCE_CONCURRENCY',
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 30_000 },
+    lockDurationMs: 300_000,
+    timeoutMs: 900_000,
+  },
+} as const satisfies Record<QueueName, QueueSettings>;
+
+export function effectiveConcurrency(queue: QueueName, config: AppConfig): number {
+  const settings: QueueSettings = QUEUE_SETTINGS[queue];
+  return config[settings.concurrencyVariable] ?? settings.concurrency;
+}

@@ -1,0 +1,66 @@
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import { jobIdFor, type ItemStatus } from '@sessionpix/contracts';
+import { emForSystem, Item, MikroORM } from '@sessionpix/db';
+import { type ItemQueue } from './item-pipeline';
+import { JobProducer } from './producer';
+
+/** The queue that moves an item on from each in-progress status. */
+const NEXT_STEP: Partial<Record<ItemStatus, ItemQueue>> = {
+  uploaded: 'ingest',
+  ingested: 'vision-pass-1',
+  identified: 'vision-pass-2',
+};
+
+const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const BATCH = 500;
+
+export interface SweepReport {
+  examined: number;
+  requeued: number;
+}
+
+/**
+ * PostgreSQL is the source of truth and Redis holds only work in flight: items the database
+ * says are outstanding but whose job no queue holds (a Redis flush, a lost add) are
+ * re-enqueued with a new run number. Each job is looked up by its deterministic id — never
+ * by scanning a queue.
+ */
+@Injectable()
+export class OutstandingSweeper {
+  private readonly log = new Logger('Sweeper');
+
+  constructor(
+    @Inject(MikroORM) private readonly orm: MikroORM,
+    private readonly producer: JobProducer,
+  ) {}
+
+  async sweep(olderThanMs: number, extraStatuses: Partial<Record<ItemStatus, ItemQueue>> = {}): Promise<SweepReport> {
+    const steps = { ...NEXT_STEP, ...extraStatuses };
+    const em = emForSystem(this.orm);
+    const cutoff = new Date(Date.now() - olderThanMs);
+    const candidates = await em.find(
+      Item,
+      { status: { $in: Object.keys(steps) as ItemStatus[] }, statusChangedAt: { $lte: cutoff } },
+      { filters: { tenant: false }, orderBy: { statusChangedAt: 'asc' }, limit: BATCH },
+    );
+    let requeued = 0;
+    for (const item of candidates) {
+      const queue = steps[item.status]!;
+      const payload = { v: 1 as const, orgId: item.org.id, itemId: item.id, run: item.run };
+      const job = await this.producer.queue(queue).getJob(jobIdFor(queue, payload));
+      if (job && LIVE_STATES.has(await job.getState())) continue;
+      // Claim the re-enqueue: only one sweeper (of several replicas) bumps this run.
+      const claimed = await em.nativeUpdate(
+        Item,
+        { id: item.id, run: item.run, status: item.status },
+        { run: item.run + 1 },
+        { filters: { tenant: false } },
+      );
+      if (claimed === 0) continue;
+      await this.producer.enqueue(queue, { ...payload, run: item.run + 1 });
+      requeued += 1;
+    }
+    if (requeued > 0) this.log.warn(`re-enqueued ${requeued} item(s) no queue was holding`);
+    return { examined: candidates.length, requeued };
+  }
+}

@@ -1,0 +1,5 @@
+export { createTestDatabase, type TestDatabase } from './database';
+export { testConfig, uniquePrefix } from './config';
+export { startTestProcess, eventually, captureLogs } from './process';
+export * from './converse';
+export * from './s3';

@@ -1,0 +1,2 @@
+export { billingService } from './billing.service';
+export { BillingModule } from './billing.module';

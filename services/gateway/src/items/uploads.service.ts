@@ -1,0 +1,185 @@
+import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
+import { type EntityManager, Item, PendingUpload, uuidv7 } from '@sessionpix/db';
+import { ItemPipeline } from '@sessionpix/queue';
+import { itemObjectKey, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
+import type { FastifyRequest } from 'fastify';
+import type { TenantContext } from '../auth/tenant';
+import { CollectionsService } from '../collections/collections.service';
+import { type FieldProblem, ProblemError } from '../http/problem';
+
+export interface AcceptedItem {
+  id: string;
+  status: Item['status'];
+}
+
+function megabytes(bytes: number): string {
+  return `${Math.round((bytes / (1024 * 1024)) * 10) / 10} MB`;
+}
+
+/**
+ * Photos in: multipart parts streamed straight to S3 (never held whole in memory), or a
+ * presigned PUT completed later. Each photo becomes an `uploaded` item and an ingest job,
+ * enqueued after the row is committed.
+ */
+@Injectable()
+export class UploadsService {
+  constructor(
+    private readonly collections: CollectionsService,
+    private readonly store: ObjectStore,
+    private readonly pipeline: ItemPipeline,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  async acceptMultipart(t: TenantContext, collectionId: string, request: FastifyRequest): Promise<AcceptedItem[]> {
+    if (!request.isMultipart()) {
+      throw new ProblemError(
+        HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+        'unsupported_media_type',
+        'send multipart/form-data with one or more parts named "file"',
+      );
+    }
+    const declared = Number(request.headers['content-length'] ?? NaN);
+    if (declared > this.config.UPLOAD_MAX_REQUEST_BYTES) {
+      throw new ProblemError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'request_too_large',
+        `a request may carry at most ${megabytes(this.config.UPLOAD_MAX_REQUEST_BYTES)}; send fewer photos per request`,
+      );
+    }
+    const collection = await this.collections.load(t.em, collectionId);
+    const accepted: AcceptedItem[] = [];
+    const tooLarge: FieldProblem[] = [];
+    let requestBytes = 0;
+    let index = 0;
+    for await (const part of request.parts()) {
+      if (part.type !== 'file') continue;
+      index += 1;
+      if (part.fieldname !== 'file') {
+        part.file.resume();
+        throw ProblemError.validation([{ field: part.fieldname, message: 'photos go in parts named "file"' }]);
+      }
+      const budget = Math.min(this.config.UPLOAD_MAX_FILE_BYTES, this.config.UPLOAD_MAX_REQUEST_BYTES - requestBytes);
+      const item = t.em.create(Item, {
+        id: uuidv7(),
+        org: t.orgId,
+        collection,
+        originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+      });
+      await t.em.flush();
+      try {
+        const stored = await this.store.uploadStream(itemObjectKey(t.orgId, item.id, 'original'), part.file, {
+          contentType: 'application/octet-stream',
+          maxBytes: budget,
+        });
+        requestBytes += stored.bytes;
+      } catch (err) {
+        // Nothing was stored for this part: the row goes too, and the client is told which.
+        t.em.remove(item);
+        await t.em.flush();
+        if (!(err instanceof PayloadTooLargeError)) throw err;
+        part.file.resume();
+        const overRequest = budget < this.config.UPLOAD_MAX_FILE_BYTES;
+        tooLarge.push({
+          field: `file[${index}]`,
+          message: overRequest
+            ? `${part.filename || 'this photo'} did not fit in the ${megabytes(this.config.UPLOAD_MAX_REQUEST_BYTES)} a request may carry`
+            : `${part.filename || 'this photo'} is larger than ${megabytes(this.config.UPLOAD_MAX_FILE_BYTES)}`,
+        });
+        if (overRequest) break;
+        continue;
+      }
+      await this.pipeline.enqueue('ingest', item);
+      accepted.push({ id: item.id, status: item.status });
+    }
+    if (tooLarge.length > 0) {
+      throw new ProblemError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'file_too_large',
+        `${tooLarge.length} photo(s) were too large and were not stored; ${accepted.length} other photo(s) were accepted: ${
+          accepted.map((a) => a.id).join(', ') || 'none'
+        }`,
+        tooLarge,
+      );
+    }
+    if (accepted.length === 0) {
+      throw ProblemError.validation([{ field: 'file', message: 'send at least one part named "file"' }]);
+    }
+    return accepted;
+  }
+
+  async presign(
+    t: TenantContext,
+    collectionId: string,
+    body: { contentType: string; contentLength: number; filename?: string },
+  ) {
+    if (body.contentLength > this.config.UPLOAD_MAX_FILE_BYTES) {
+      throw new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'file_too_large', 'the photo is too large', [
+        { field: 'contentLength', message: `at most ${this.config.UPLOAD_MAX_FILE_BYTES} bytes` },
+      ]);
+    }
+    const collection = await this.collections.load(t.em, collectionId);
+    const ttl = this.config.PRESIGNED_UPLOAD_TTL_SECONDS;
+    const upload = t.em.create(PendingUpload, {
+      org: t.orgId,
+      collection,
+      itemId: uuidv7(),
+      contentType: body.contentType,
+      contentLength: body.contentLength,
+      filename: body.filename ?? null,
+      expiresAt: new Date(Date.now() + ttl * 1000),
+    });
+    await t.em.flush();
+    const signed = await this.store.presignPut(itemObjectKey(t.orgId, upload.itemId, 'original'), {
+      expiresInSeconds: ttl,
+      contentType: body.contentType,
+      contentLength: body.contentLength,
+    });
+    return {
+      uploadId: upload.id,
+      itemId: upload.itemId,
+      url: signed.url,
+      method: signed.method,
+      headers: signed.headers,
+      expiresAt: signed.expiresAt.toISOString(),
+    };
+  }
+
+  /** Idempotent: completing twice answers with the same item. */
+  async complete(t: TenantContext, uploadId: string): Promise<AcceptedItem> {
+    const upload = await t.em.findOne(PendingUpload, { id: uploadId });
+    if (!upload) throw ProblemError.notFound('the upload');
+    if (upload.completedAt) {
+      const item = await this.existingItem(t.em, upload.itemId);
+      return { id: item.id, status: item.status };
+    }
+    const key = itemObjectKey(t.orgId, upload.itemId, 'original');
+    const head = await this.store.headObject(key);
+    if (!head) {
+      if (upload.expiresAt.getTime() < Date.now()) {
+        throw new ProblemError(HttpStatus.GONE, 'upload_expired', 'the upload URL expired before the photo arrived; ask for a new one');
+      }
+      throw new ProblemError(HttpStatus.CONFLICT, 'upload_missing', 'the photo has not arrived yet: PUT it to the upload URL first');
+    }
+    if (head.contentLength > upload.contentLength) {
+      await this.store.deleteObject(key);
+      throw new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'file_too_large', 'the stored photo is larger than announced');
+    }
+    const item = t.em.create(Item, {
+      id: upload.itemId,
+      org: t.orgId,
+      collection: upload.collection,
+      originalFilename: upload.filename ?? null,
+    });
+    upload.completedAt = new Date();
+    await t.em.flush();
+    await this.pipeline.enqueue('ingest', item);
+    return { id: item.id, status: item.status };
+  }
+
+  private async existingItem(em: EntityManager, id: string): Promise<Item> {
+    const item = await em.findOne(Item, { id });
+    if (!item) throw ProblemError.notFound('the item');
+    return item;
+  }
+}

@@ -1,0 +1,2 @@
+export { ingestService } from './ingest.service';
+export { IngestModule } from './ingest.module';

@@ -1,0 +1,162 @@
+import { createHash } from 'node:crypto';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
+import type { ItemJob } from '@sessionpix/contracts';
+import { type EntityManager, Item } from '@sessionpix/db';
+import { DelayedError, type JobContext, JobHandler, ItemPipeline, type LoadedItem } from '@sessionpix/queue';
+import { itemObjectKey, ObjectNotFoundError, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
+import sharp from 'sharp';
+import { ImageRejectedError, type ProcessedImage } from './image';
+import { ImagePool } from './image-pool.provider';
+import { RENDITION_KINDS, RENDITION_TYPES } from './renditions';
+
+/** How long a duplicate waits for the first upload of the same photo to be ingested. */
+const DUPLICATE_WAIT_MS = 2_000;
+
+/**
+ * Ingest: the raw upload becomes a master, an analysis rendition and a thumbnail, all
+ * upright and metadata-free; the raw upload is deleted; pass 1 is enqueued. Each step can be
+ * repeated after a crash: renditions are overwritten, the raw upload is deleted before the
+ * row says `ingested`, and a missing raw upload with renditions present resumes.
+ */
+@Injectable()
+export class IngestHandler {
+  constructor(
+    private readonly pipeline: ItemPipeline,
+    private readonly store: ObjectStore,
+    private readonly images: ImagePool,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @JobHandler('ingest')
+  async handle(job: ItemJob, ctx: JobContext): Promise<string> {
+    const loaded = await this.pipeline.load(job, ['uploaded']);
+    if (!loaded) return 'skipped: not this step’s work';
+    try {
+      return await this.ingest(loaded, ctx);
+    } catch (err) {
+      if (err instanceof DelayedError) throw err;
+      if (err instanceof ImageRejectedError) {
+        await this.reject(loaded, err.reasonCode, err.reason);
+        return `rejected: ${err.reasonCode}`;
+      }
+      if (ctx.isFinalAttempt) {
+        await this.pipeline.fail(
+          loaded,
+          'ingest_failed',
+          'The photo could not be processed because of a problem on our side. Retrying may help.',
+          true,
+        );
+      }
+      throw err;
+    }
+  }
+
+  private async ingest(loaded: LoadedItem, ctx: JobContext): Promise<string> {
+    const { em, item } = loaded;
+    const orgId = item.org.id;
+    const original = await this.readOriginal(orgId, item.id);
+    if (original === 'missing') return this.resume(loaded);
+    if (original === 'too_large') {
+      await this.reject(loaded, 'file_too_large', 'The file is larger than the upload limit allows.');
+      return 'rejected: file_too_large';
+    }
+
+    item.sha256 ??= createHash('sha256').update(original).digest('hex');
+    await em.flush();
+
+    const source = await this.earlierCopy(em, item);
+    if (source) return this.reuse(loaded, source, ctx);
+
+    const processed = await this.images.pool.run(original, { transferInput: true });
+    await this.writeRenditions(orgId, item.id, processed);
+    await this.store.deleteObject(itemObjectKey(orgId, item.id, 'original'));
+    item.width = processed.masterWidth;
+    item.height = processed.masterHeight;
+    item.contentType = processed.sourceType;
+    await this.pipeline.transition(loaded, { status: 'ingested' }, 'vision-pass-1');
+    return `ingested ${processed.masterWidth}×${processed.masterHeight} from ${processed.sourceType}`;
+  }
+
+  private async readOriginal(orgId: string, itemId: string): Promise<Buffer | 'missing' | 'too_large'> {
+    try {
+      return await this.store.getObjectBuffer(itemObjectKey(orgId, itemId, 'original'), {
+        maxBytes: this.config.UPLOAD_MAX_FILE_BYTES,
+      });
+    } catch (err) {
+      if (err instanceof ObjectNotFoundError) return 'missing';
+      if (err instanceof PayloadTooLargeError) return 'too_large';
+      throw err;
+    }
+  }
+
+  /** No raw upload: either a crash came after it was deleted (renditions exist) or it never arrived. */
+  private async resume(loaded: LoadedItem): Promise<string> {
+    const { item } = loaded;
+    const master = await this.store.headObject(itemObjectKey(item.org.id, item.id, 'master'));
+    if (!master) {
+      await this.reject(loaded, 'upload_missing', 'The photo never finished uploading. Please upload it again.');
+      return 'rejected: upload_missing';
+    }
+    if (!item.width || !item.height) {
+      const bytes = await this.store.getObjectBuffer(master.key, { maxBytes: this.config.UPLOAD_MAX_FILE_BYTES });
+      const meta = await sharp(bytes).metadata();
+      item.width = meta.width ?? null;
+      item.height = meta.height ?? null;
+    }
+    await this.pipeline.transition(loaded, { status: 'ingested' }, 'vision-pass-1');
+    return 'ingested: resumed after the raw upload was already removed';
+  }
+
+  /**
+   * The org's earliest other upload of the same bytes. Only earlier items count, so of two
+   * simultaneous duplicates the first always proceeds and the second waits for it.
+   */
+  private async earlierCopy(em: EntityManager, item: Item): Promise<Item | null> {
+    return em.findOne(
+      Item,
+      { sha256: item.sha256, id: { $lt: item.id }, status: { $ne: 'failed' } },
+      { orderBy: { id: 'asc' } },
+    );
+  }
+
+  /** A duplicate photo: take the first upload's renditions and outcome instead of redoing them. */
+  private async reuse(loaded: LoadedItem, source: Item, ctx: JobContext): Promise<string> {
+    const { item } = loaded;
+    const orgId = item.org.id;
+    if (source.status === 'uploaded') {
+      await ctx.job.moveToDelayed(Date.now() + DUPLICATE_WAIT_MS, ctx.token);
+      throw new DelayedError();
+    }
+    item.sourceItem = loaded.em.getReference(Item, source.id, { wrapped: true });
+    if (source.status === 'rejected') {
+      await this.reject(loaded, source.reasonCode ?? 'duplicate_of_rejected', source.reason ?? 'The same photo was rejected before.');
+      return `rejected like ${source.id}`;
+    }
+    for (const kind of RENDITION_KINDS) {
+      await this.store.copyObject(itemObjectKey(orgId, source.id, kind), itemObjectKey(orgId, item.id, kind));
+    }
+    await this.store.deleteObject(itemObjectKey(orgId, item.id, 'original'));
+    item.width = source.width;
+    item.height = source.height;
+    item.contentType = source.contentType;
+    await this.pipeline.transition(loaded, { status: 'ingested' }, 'vision-pass-1');
+    return `ingested as a duplicate of ${source.id}`;
+  }
+
+  private async writeRenditions(orgId: string, itemId: string, processed: ProcessedImage): Promise<void> {
+    const bodies = { master: processed.master, analysis: processed.analysis, thumbnail: processed.thumbnail };
+    await Promise.all(
+      RENDITION_KINDS.map((kind) =>
+        this.store.putObject(itemObjectKey(orgId, itemId, kind), bodies[kind], { contentType: RENDITION_TYPES[kind] }),
+      ),
+    );
+  }
+
+  /** An unusable upload: nothing of it is kept, and the user is told why. */
+  private async reject(loaded: LoadedItem, reasonCode: string, reason: string): Promise<void> {
+    const { item } = loaded;
+    await this.store.deleteObject(itemObjectKey(item.org.id, item.id, 'original'));
+    await this.pipeline.transition(loaded, { status: 'rejected', reasonCode, reason, retryable: false });
+  }
+}

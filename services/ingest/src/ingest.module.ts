@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { StorageModule } from '@sessionpix/storage';
+import { ImagePool } from './image-pool.provider';
+import { IngestHandler } from './ingest.handler';
+import { MaintenanceHandler } from './maintenance.handler';
+import { PurgeHandler } from './purge.handler';
+
+@Module({
+  imports: [StorageModule],
+  providers: [ImagePool, IngestHandler, PurgeHandler, MaintenanceHandler],
+})
+export class IngestModule {}
