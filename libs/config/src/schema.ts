@@ -72,6 +72,9 @@ export const configSchema = z.object({
   VISION_PASS1_MODEL: z.string().min(1).default('us.anthropic.claude-haiku-4-5-20251001-v1:0'),
   VISION_PASS2_MODEL: z.string().min(1).default('us.anthropic.claude-sonnet-4-5-20250929-v1:0'),
 
+  VISION_CALL_TIMEOUT_MS: positiveInt.min(1000).default(120_000),
+  VISION_THROTTLE_PAUSE_MS: positiveInt.default(5_000),
+
   AWS_ENDPOINT_URL_SESV2: url(['http:', 'https:']).optional(),
 
   UPLOAD_MAX_FILE_BYTES: positiveInt.default(50 * 1024 * 1024),

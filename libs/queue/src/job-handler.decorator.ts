@@ -11,6 +11,11 @@ export interface JobContext {
   signal: AbortSignal;
   /** 1 on the first try. */
   attempt: number;
+  /**
+   * Pauses the whole queue for `ms` (every replica): the handler throws what this returns, and
+   * the job goes back to wait without using an attempt. For "slow down" from an upstream.
+   */
+  pauseQueue(ms: number): Promise<Error>;
   /** True when a failure now fails the job for good (the handler records why). */
   isFinalAttempt: boolean;
 }

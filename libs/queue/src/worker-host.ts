@@ -11,9 +11,16 @@ import { HealthRegistry, jobDuration, jobsCompleted } from '@sessionpix/observab
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { HandlerRegistry, type RegisteredHandler } from './handler-registry';
+import { JobProducer } from './producer';
 import { REDIS } from './redis';
 import { CONSUMED_QUEUES } from './tokens';
 import { effectiveConcurrency, QUEUE_SETTINGS } from './settings';
+
+function outcomeOf(err: unknown): string {
+  if (err instanceof DelayedError) return 'delayed';
+  if (err instanceof Error && err.name === 'RateLimitError') return 'rate_limited';
+  return 'failed';
+}
 
 export class JobTimeoutError extends Error {
   override name = 'JobTimeoutError';
@@ -36,6 +43,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CONSUMED_QUEUES) private readonly consumed: QueueName[],
+    private readonly producer: JobProducer,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -80,7 +88,12 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
     return worker;
   }
 
-  private async process(queue: QueueName, handler: RegisteredHandler, job: Job, token?: string): Promise<unknown> {
+  private async process(
+    queue: QueueName,
+    handler: RegisteredHandler,
+    job: Job,
+    token: string | undefined,
+  ): Promise<unknown> {
     const settings = QUEUE_SETTINGS[queue];
     const parsed = JOB_PAYLOAD_SCHEMAS[queue].safeParse(job.data);
     if (!parsed.success) {
@@ -104,6 +117,10 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
         handler.fn(parsed.data, {
           job,
           token,
+          pauseQueue: async (ms: number) => {
+            await this.producer.queue(queue).rateLimit(ms);
+            return Worker.RateLimitError();
+          },
           signal: controller.signal,
           attempt,
           isFinalAttempt: attempt >= (job.opts.attempts ?? settings.attempts),
@@ -115,7 +132,7 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
       jobsCompleted.inc({ queue, outcome: 'completed' });
       return result;
     } catch (err) {
-      jobsCompleted.inc({ queue, outcome: err instanceof DelayedError ? 'delayed' : 'failed' });
+      jobsCompleted.inc({ queue, outcome: outcomeOf(err) });
       throw err;
     } finally {
       clearTimeout(timer);

@@ -5,6 +5,9 @@ import type { RunningProcess } from '@sessionpix/runtime';
 import {
   createTestDatabase,
   eventually,
+  type S3TestHarness,
+  s3TestEnv,
+  startS3TestHarness,
   startTestProcess,
   type TestDatabase,
   testConfig,
@@ -14,13 +17,20 @@ import { Queue } from 'bullmq';
 
 describe('workers', () => {
   let db: TestDatabase;
+  let s3: S3TestHarness;
   let config: AppConfig;
   let proc: RunningProcess;
   let queue: Queue;
 
   beforeAll(async () => {
     db = await createTestDatabase('worker');
-    config = testConfig({ DATABASE_URL: db.url, SESSIONPIX_SERVICES: 'vision-pass-1' });
+    s3 = await startS3TestHarness('spx-worker');
+    config = testConfig({
+      DATABASE_URL: db.url,
+      SESSIONPIX_SERVICES: 'vision-pass-1',
+      VISION_ENABLED: 'false',
+      ...s3TestEnv(s3),
+    });
     proc = await startTestProcess(config, [visionPass1Service]);
     queue = new Queue('vision-pass-1', { connection: { url: config.REDIS_URL }, prefix: config.QUEUE_PREFIX });
   });
@@ -29,6 +39,7 @@ describe('workers', () => {
     await queue?.obliterate({ force: true });
     await queue?.close();
     await proc?.close();
+    await s3?.close();
     await db?.drop();
   });
 

@@ -19,3 +19,17 @@ export function testConfig(env: Record<string, string | undefined>): AppConfig {
 export function uniquePrefix(): string {
   return `t${randomBytes(5).toString('hex')}`;
 }
+
+/**
+ * The variables that point a process at an S3 stand-in. The services use the SDK's default
+ * credential chain, so the stand-in's key pair goes into this process's environment.
+ */
+export function s3TestEnv(s3: {
+  endpoint: string;
+  bucket: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}): Record<string, string> {
+  process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
+  return { AWS_ENDPOINT_URL_S3: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_BUCKET: s3.bucket };
+}

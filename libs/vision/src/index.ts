@@ -36,3 +36,4 @@ export {
 export * from './schemas/pass1';
 export * from './schemas/pass2';
 export { describeIssues, readToolAnswer, type AnswerLimits, type ToolAnswer } from './validate';
+export * from './worker';

@@ -2,12 +2,21 @@ import type { AppConfig } from '@sessionpix/config';
 import { ApiKey, emForSystem, MikroORM } from '@sessionpix/db';
 import { gatewayService } from '@sessionpix/gateway';
 import type { RunningProcess } from '@sessionpix/runtime';
-import { createTestDatabase, startTestProcess, type TestDatabase, testConfig } from '@sessionpix/testing';
+import {
+  createTestDatabase,
+  type S3TestHarness,
+  s3TestEnv,
+  startS3TestHarness,
+  startTestProcess,
+  type TestDatabase,
+  testConfig,
+} from '@sessionpix/testing';
 import request from 'supertest';
 import { auth, createOrg, type TestOrg } from './helpers';
 
 describe('collections API', () => {
   let db: TestDatabase;
+  let s3: S3TestHarness;
   let config: AppConfig;
   let proc: RunningProcess;
   let http: ReturnType<typeof request>;
@@ -16,7 +25,8 @@ describe('collections API', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('collections');
-    config = testConfig({ DATABASE_URL: db.url, SESSIONPIX_SERVICES: 'gateway' });
+    s3 = await startS3TestHarness('spx-collections');
+    config = testConfig({ DATABASE_URL: db.url, SESSIONPIX_SERVICES: 'gateway', ...s3TestEnv(s3) });
     proc = await startTestProcess(config, [gatewayService]);
     http = request(proc.httpUrl!);
     const orm = proc.app.get(MikroORM);
@@ -26,6 +36,7 @@ describe('collections API', () => {
 
   afterAll(async () => {
     await proc?.close();
+    await s3?.close();
     await db?.drop();
   });
 
@@ -172,7 +183,7 @@ describe('collections API', () => {
     for (const base of [proc.opsUrl, proc.httpUrl!]) {
       await request(base).get('/healthz').expect(200);
       const ready = await request(base).get('/readyz').expect(200);
-      expect(ready.body).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok' } });
+      expect(ready.body).toEqual({ status: 'ok', checks: { postgres: 'ok', redis: 'ok', s3: 'ok' } });
       const metrics = await request(base).get('/metrics').expect(200);
       expect(metrics.text).toMatch(/sessionpix_process_cpu_user_seconds_total/);
     }

@@ -1,22 +1,32 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ItemJob } from '@sessionpix/contracts';
-import { ItemPipeline, JobHandler } from '@sessionpix/queue';
+import { type JobContext, JobHandler } from '@sessionpix/queue';
+import { type PassDefinition, PausedItemResumer, VisionStep } from '@sessionpix/vision';
 
-/** Pass 1: identify every piece of equipment in the photo. */
+/** Pass 1 (P3): identify every piece of equipment and read its labels. */
+export const PASS1: PassDefinition = {
+  pass: 1,
+  input: 'ingested',
+  output: 'identified',
+  next: 'vision-pass-2',
+  model: (config) => config.VISION_PASS1_MODEL,
+  maxTokens: 4_096,
+  request: async (_em, _item, overview) => ({ images: [overview] }),
+};
+
 @Injectable()
-export class Pass1Handler {
-  constructor(private readonly pipeline: ItemPipeline) {}
+export class Pass1Handler implements OnApplicationBootstrap {
+  constructor(
+    private readonly step: VisionStep,
+    private readonly resumer: PausedItemResumer,
+  ) {}
 
   @JobHandler('vision-pass-1')
-  async handle(job: ItemJob): Promise<string> {
-    const loaded = await this.pipeline.load(job, ['ingested', 'paused']);
-    if (!loaded) return 'skipped: not this step’s work';
-    await this.pipeline.transition(loaded, {
-      status: 'paused',
-      reasonCode: 'vision_not_configured',
-      reason: 'Analysis is waiting: the vision model is not configured yet. It resumes by itself.',
-      retryable: false,
-    });
-    return 'paused: vision not configured';
+  handle(job: ItemJob, ctx: JobContext): Promise<string> {
+    return this.step.run(PASS1, job, ctx);
+  }
+
+  onApplicationBootstrap(): void {
+    this.resumer.start(PASS1);
   }
 }

@@ -1,5 +1,6 @@
 import { Module } from '@nestjs/common';
+import { VisionWorkerModule } from '@sessionpix/vision';
 import { Pass1Handler } from './pass1.handler';
 
-@Module({ providers: [Pass1Handler] })
+@Module({ imports: [VisionWorkerModule], providers: [Pass1Handler] })
 export class VisionPass1Module {}

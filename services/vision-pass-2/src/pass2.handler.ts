@@ -1,22 +1,36 @@
-import { Injectable } from '@nestjs/common';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ItemJob } from '@sessionpix/contracts';
-import { ItemPipeline, JobHandler } from '@sessionpix/queue';
+import { Analysis } from '@sessionpix/db';
+import { type JobContext, JobHandler } from '@sessionpix/queue';
+import { type Pass1Output, type PassDefinition, PausedItemResumer, VisionStep } from '@sessionpix/vision';
 
-/** Pass 2: record the position of every control, given pass 1. */
+/** Pass 2 (P3): given pass 1, record the position of every control. */
+export const PASS2: PassDefinition = {
+  pass: 2,
+  input: 'identified',
+  output: 'analyzed',
+  model: (config) => config.VISION_PASS2_MODEL,
+  maxTokens: 8_192,
+  request: async (em, item, overview) => {
+    const pass1 = await em.findOneOrFail(Analysis, { item: item.id, pass: 1 });
+    const identified = pass1.output as unknown as Pass1Output;
+    return { images: [overview], context: { pass1: identified }, deviceCount: identified.devices.length };
+  },
+};
+
 @Injectable()
-export class Pass2Handler {
-  constructor(private readonly pipeline: ItemPipeline) {}
+export class Pass2Handler implements OnApplicationBootstrap {
+  constructor(
+    private readonly step: VisionStep,
+    private readonly resumer: PausedItemResumer,
+  ) {}
 
   @JobHandler('vision-pass-2')
-  async handle(job: ItemJob): Promise<string> {
-    const loaded = await this.pipeline.load(job, ['identified']);
-    if (!loaded) return 'skipped: not this step’s work';
-    await this.pipeline.transition(loaded, {
-      status: 'paused',
-      reasonCode: 'vision_not_configured',
-      reason: 'Analysis is waiting: the vision model is not configured yet. It resumes by itself.',
-      retryable: false,
-    });
-    return 'paused: vision not configured';
+  handle(job: ItemJob, ctx: JobContext): Promise<string> {
+    return this.step.run(PASS2, job, ctx);
+  }
+
+  onApplicationBootstrap(): void {
+    this.resumer.start(PASS2);
   }
 }

@@ -1,0 +1,166 @@
+import { Agent } from 'node:http';
+import { DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { emForSystem, MikroORM, Organization } from '@sessionpix/db';
+import { gatewayService, issueApiKey } from '@sessionpix/gateway';
+import { startProcess } from '@sessionpix/runtime';
+import { DEFAULT_UPLOAD_TUNING, itemObjectKey } from '@sessionpix/storage';
+import { sharedS3, serviceConfig, serviceEnv, suiteDatabase, suitePrefix } from '../env';
+import { type BenchContext, interleaved, summarize, type Suite, timed, withConcurrency } from '../framework';
+import { multipartFile, send } from '../http';
+import { makePhoto, UPLOAD_BODIES } from '../photos';
+
+/** Uploads per round: each body twice. */
+const REPEAT_BODIES = 2;
+const CONCURRENCY = 3;
+
+/**
+ * Upload acceptance: photos POSTed as multipart to the gateway (which streams each part to S3,
+ * writes the item row and enqueues ingest) against the same bytes PutObject'ed straight into
+ * the same S3 stand-in with the AWS SDK, at the same concurrency.
+ */
+export const uploadSuite: Suite = {
+  name: 'upload',
+  title: 'upload acceptance MB/s: gateway multipart vs SDK PutObject',
+  async run(ctx: BenchContext) {
+    ctx.log('generating upload bodies (8–12 MB JPEGs)');
+    const bodies: Buffer[] = [];
+    for (const spec of UPLOAD_BODIES) bodies.push(await makePhoto(spec));
+    const uploads = Array.from({ length: REPEAT_BODIES }, () => bodies).flat();
+    const roundBytes = uploads.reduce((sum, b) => sum + b.length, 0);
+
+    const s3 = await sharedS3(ctx);
+    const db = await suiteDatabase(ctx, 'upload');
+    const prefix = suitePrefix(ctx);
+    const config = serviceConfig(serviceEnv({ s3, databaseUrl: db.url, prefix, services: 'gateway' }));
+    ctx.log('starting the gateway');
+    const proc = await startProcess({ config, available: [gatewayService], handleSignals: false });
+    ctx.defer(() => proc.close());
+    const baseUrl = proc.httpUrl!;
+
+    // An organisation, an API key and a collection, as a customer would have them.
+    const em = emForSystem(proc.app.get(MikroORM));
+    const org = em.create(Organization, { name: 'Bench Studio' });
+    await em.flush();
+    const key = issueApiKey(em, org.id, 'bench', config.apiKeyPepper);
+    await em.flush();
+    const authorization = `Bearer ${key.apiKey}`;
+
+    const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY });
+    ctx.defer(() => agent.destroy());
+    const created = await send(
+      agent,
+      `${baseUrl}/v1/collections`,
+      'POST',
+      { authorization, 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify({ name: 'bench uploads' })),
+    );
+    if (created.status !== 201) throw new Error(`creating a collection answered ${created.status}: ${created.body}`);
+    const collectionId = (JSON.parse(created.body) as { id: string }).id;
+    const uploadUrl = `${baseUrl}/v1/collections/${collectionId}/items`;
+    const forms = bodies.map((b, i) => multipartFile(`rack-${i + 1}.jpg`, 'image/jpeg', b));
+    const formOf = new Map(bodies.map((b, i) => [b, forms[i]]));
+
+    // The baseline client is configured like the services' (checksums only when required), so
+    // both sides send the same S3 requests' worth of work per byte.
+    const sdk = new S3Client({
+      region: config.AWS_REGION!,
+      endpoint: s3.endpoint,
+      forcePathStyle: true,
+      credentials: s3.credentials,
+      requestChecksumCalculation: 'WHEN_REQUIRED',
+      responseChecksumValidation: 'WHEN_REQUIRED',
+    });
+    ctx.defer(() => sdk.destroy());
+
+    const gatewayLatencies: number[] = [];
+    const sdkLatencies: number[] = [];
+    const removeKeys = async (keys: string[]) => {
+      for (let i = 0; i < keys.length; i += 1000) {
+        await sdk.send(
+          new DeleteObjectsCommand({
+            Bucket: s3.bucket,
+            Delete: { Objects: keys.slice(i, i + 1000).map((Key) => ({ Key })), Quiet: true },
+          }),
+        );
+      }
+    };
+
+    const viaGateway = async (round: number) => {
+      const stored: string[] = [];
+      const ms = await timed(() =>
+        withConcurrency(uploads, CONCURRENCY, async (bytes) => {
+          const form = formOf.get(bytes)!;
+          const started = performance.now();
+          const answer = await send(
+            agent,
+            uploadUrl,
+            'POST',
+            { authorization, 'content-type': form.contentType, 'content-length': form.body.length },
+            form.body,
+          );
+          const took = performance.now() - started;
+          if (answer.status !== 202) throw new Error(`upload answered ${answer.status}: ${answer.body.slice(0, 300)}`);
+          const items = (JSON.parse(answer.body) as { items: { id: string }[] }).items;
+          if (items.length !== 1) throw new Error(`expected one accepted item, got ${items.length}`);
+          stored.push(itemObjectKey(org.id, items[0].id, 'original'));
+          if (round >= ctx.warmup) gatewayLatencies.push(took);
+        }),
+      );
+      await removeKeys(stored); // keep the stand-in's disk the same size round after round
+      return roundBytes / 1e6 / (ms / 1000);
+    };
+
+    const viaSdk = async (round: number) => {
+      const stored: string[] = [];
+      const ms = await timed(() =>
+        withConcurrency(uploads, CONCURRENCY, async (bytes, index) => {
+          const key = `bench/put/${round}/${index}`;
+          const started = performance.now();
+          await sdk.send(
+            new PutObjectCommand({
+              Bucket: s3.bucket,
+              Key: key,
+              Body: bytes,
+              ContentType: 'application/octet-stream',
+              ContentLength: bytes.length,
+              ServerSideEncryption: 'AES256',
+            }),
+          );
+          const took = performance.now() - started;
+          stored.push(key);
+          if (round >= ctx.warmup) sdkLatencies.push(took);
+        }),
+      );
+      await removeKeys(stored);
+      return roundBytes / 1e6 / (ms / 1000);
+    };
+
+    const sizes = bodies.map((b) => `${(b.length / 1e6).toFixed(1)}`).join(', ');
+    const perRound = `${uploads.length} photos (${sizes} MB, each ×${REPEAT_BODIES}), c=${CONCURRENCY}`;
+    const samples = await interleaved(ctx, 'upload', viaGateway, viaSdk);
+
+    ctx.record({
+      metric: 'upload acceptance',
+      unit: 'MB/s',
+      better: 'higher',
+      subject: { label: `gateway POST multipart, ${perRound}`, stats: summarize(samples.subject, 'higher') },
+      baseline: { label: 'SDK PutObject, same bytes, same s3rver', stats: summarize(samples.baseline, 'higher') },
+      target: { on: 'ratio', op: '>=', value: 0.8 },
+    });
+    ctx.record({
+      metric: 'per-photo request',
+      unit: 'ms',
+      better: 'lower',
+      subject: { label: `gateway POST (1 photo/request), c=${CONCURRENCY}`, stats: summarize(gatewayLatencies, 'lower') },
+      baseline: { label: 'SDK PutObject', stats: summarize(sdkLatencies, 'lower') },
+    });
+
+    const part = DEFAULT_UPLOAD_TUNING.partSizeBytes;
+    const multipart = bodies.filter((b) => b.length > part).length;
+    ctx.note(
+      `upload: MB = 10^6 bytes; each round sends ${(roundBytes / 1e6).toFixed(1)} MB; ` +
+        `${multipart} of ${bodies.length} bodies exceed the store's ${part / 2 ** 20} MiB part size, so the gateway ` +
+        `sends them as S3 multipart uploads (Create + parts + Complete) where the baseline sends one PutObject.`,
+    );
+  },
+};
