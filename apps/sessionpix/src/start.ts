@@ -4,7 +4,7 @@ import { ConfigError, loadConfig } from '@sessionpix/config';
 import { migrateDatabase } from '@sessionpix/db';
 import { startProcess } from '@sessionpix/runtime';
 import { startS3Standin } from '@sessionpix/testing';
-import { ALL_SERVICES } from './services';
+import { loadServices } from './services';
 
 const DATA_DIR = resolve(process.env.SESSIONPIX_DATA_DIR ?? join(__dirname, '..', '..', '..', '.data'));
 
@@ -42,7 +42,7 @@ async function main(): Promise<void> {
   notes.push(
     migration.applied.length > 0 ? `database: applied ${migration.applied.join(', ')}` : 'database: up to date',
   );
-  const running = await startProcess({ config, available: ALL_SERVICES });
+  const running = await startProcess({ config, available: loadServices(config.SESSIONPIX_SERVICES) });
   process.stdout.write(
     [
       'sessionpix is running',

@@ -1,4 +1,5 @@
 import { ConfigError, loadConfig } from '@sessionpix/config';
+import type { ServiceName } from '@sessionpix/contracts';
 import { startProcess } from './start-process';
 import type { ServiceDefinition } from './service-definition';
 
@@ -6,7 +7,10 @@ import type { ServiceDefinition } from './service-definition';
  * The body of every `main.ts`: validate configuration (exit 1 naming the variable), start
  * the chosen services, and let SIGTERM drain them.
  */
-export async function runMain(available: readonly ServiceDefinition[], defaults: Record<string, string> = {}): Promise<void> {
+export async function runMain(
+  available: readonly ServiceDefinition[] | ((names: readonly ServiceName[]) => readonly ServiceDefinition[]),
+  defaults: Record<string, string> = {},
+): Promise<void> {
   let config;
   try {
     config = loadConfig({ ...defaults, ...process.env });
@@ -18,7 +22,8 @@ export async function runMain(available: readonly ServiceDefinition[], defaults:
     throw err;
   }
   try {
-    const running = await startProcess({ config, available });
+    const services = typeof available === 'function' ? available(config.SESSIONPIX_SERVICES) : available;
+    const running = await startProcess({ config, available: services });
     process.stdout.write(
       JSON.stringify({
         msg: 'sessionpix started',

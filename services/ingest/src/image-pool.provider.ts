@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
-import { ImageProcessorPool } from './image';
+import { configureSharp, ImageProcessorPool } from './image';
 
 /**
  * The compiled worker script. Running from sources (tests), it is the built copy in dist;
@@ -20,6 +20,8 @@ export class ImagePool implements OnModuleDestroy {
   readonly pool: ImageProcessorPool;
 
   constructor(@Inject(APP_CONFIG) config: AppConfig) {
+    // Each upload is decoded once: libvips' operation cache would only hold memory.
+    configureSharp({ cache: false });
     this.pool = new ImageProcessorPool({
       size: config.INGEST_IMAGE_THREADS,
       maxInputPixels: config.INGEST_MAX_INPUT_PIXELS,

@@ -43,7 +43,7 @@ export async function suiteDatabase(ctx: BenchContext, label: string): Promise<T
  */
 export function suitePrefix(ctx: BenchContext): string {
   const prefix = `bench${randomBytes(5).toString('hex')}`;
-  ctx.defer(() => deleteQueueKeys(prefix));
+  ctx.defer(async () => void (await deleteQueueKeys(prefix)));
   return prefix;
 }
 

@@ -1,3 +1,6 @@
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+
 /**
  * A small benchmark framework: suites record rows, every row pairs a measured figure with a
  * baseline measured in the same run, and the runner prints a table and writes JSON.
@@ -34,6 +37,8 @@ export interface Target {
   on: 'ratio' | 'absolute';
   op: '<=' | '>=';
   value: number;
+  /** Which statistic of the subject an absolute target judges; the median unless said. */
+  stat?: 'median' | 'worst';
 }
 
 export interface Row {
@@ -109,9 +114,14 @@ export function summarize(values: readonly number[], better: Better): Stats {
   };
 }
 
-export function verdictOf(target: Target | undefined, subjectMedian: number, ratio: number): Verdict {
+/** The worst single run: the largest value when lower is better, the smallest otherwise. */
+export function worstOf(stats: Stats, better: Better): number {
+  return better === 'lower' ? stats.max : stats.min;
+}
+
+export function verdictOf(target: Target | undefined, subject: Stats, better: Better, ratio: number): Verdict {
   if (!target) return 'INFO';
-  const value = target.on === 'ratio' ? ratio : subjectMedian;
+  const value = target.on === 'ratio' ? ratio : target.stat === 'worst' ? worstOf(subject, better) : subject.median;
   if (!Number.isFinite(value)) return 'MISS';
   return (target.op === '<=' ? value <= target.value : value >= target.value) ? 'PASS' : 'MISS';
 }
@@ -142,12 +152,28 @@ export async function interleaved(
     const measured = round >= warmup;
     const order = round % 2 === 0 ? (['s', 'b'] as const) : (['b', 's'] as const);
     for (const side of order) {
+      settleHeap();
       const value = side === 's' ? await subject(round) : await baseline(round);
       if (measured) (side === 's' ? out.subject : out.baseline).push(value);
     }
     ctx.log(`  ${what}: ${measured ? `run ${round - warmup + 1}/${runs}` : `warm-up ${round + 1}/${warmup}`} done`);
   }
   return out;
+}
+
+let collect: (() => void) | undefined;
+
+/**
+ * A full garbage collection, outside any timed section, so one side does not pay for the
+ * garbage the other left behind (pixel buffers are large external allocations).
+ */
+export function settleHeap(): void {
+  if (!collect) {
+    // Without --expose-gc on the command line: turn the flag on, then fetch gc from a new context.
+    setFlagsFromString('--expose-gc');
+    collect = runInNewContext('gc') as () => void;
+  }
+  collect();
 }
 
 /** Milliseconds taken by `fn`. */
@@ -186,7 +212,8 @@ export function fmt(value: number, unit = ''): string {
 export function fmtTarget(target: Target | undefined): string {
   if (!target) return '—';
   const op = target.op === '<=' ? '≤' : '≥';
-  return target.on === 'ratio' ? `ratio ${op} ${target.value}` : `${op} ${target.value}`;
+  if (target.on === 'ratio') return `ratio ${op} ${target.value}`;
+  return `${target.stat === 'worst' ? 'worst ' : ''}${op} ${target.value}`;
 }
 
 function pad(text: string, width: number, right = false): string {
@@ -195,27 +222,44 @@ function pad(text: string, width: number, right = false): string {
   return right ? ' '.repeat(width - len) + text : text + ' '.repeat(width - len);
 }
 
-/** A plain-text table; numeric columns right-aligned. */
-export function renderTable(headers: string[], rows: string[][], rightAligned: ReadonlySet<number>): string {
-  const widths = headers.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r[i] ?? '')].length)));
+/**
+ * A plain-text table, numeric columns right-aligned. A row may carry a detail line, printed
+ * under it across the whole width (what exactly was measured on each side).
+ */
+export function renderTable(
+  headers: string[],
+  rows: { cells: string[]; detail?: string }[],
+  rightAligned: ReadonlySet<number>,
+): string {
+  const widths = headers.map((h, i) => Math.max([...h].length, ...rows.map((r) => [...(r.cells[i] ?? '')].length)));
   const line = (cells: string[]) => cells.map((c, i) => pad(c, widths[i], rightAligned.has(i))).join('  ').trimEnd();
   const rule = widths.map((w) => '─'.repeat(w)).join('  ');
-  return [line(headers), rule, ...rows.map(line)].join('\n');
+  const out = [line(headers), rule];
+  for (const row of rows) {
+    out.push(line(row.cells));
+    if (row.detail) out.push(`    ${row.detail}`);
+  }
+  return out.join('\n');
 }
 
 export function renderRows(rows: readonly Row[]): string {
-  const headers = ['suite', 'metric', 'median', 'tail', 'baseline (same run)', 'median', 'tail', 'ratio', 'target', 'result'];
-  const body = rows.map((r) => [
-    r.suite,
-    `${r.metric} — ${r.subject.label}`,
-    fmt(r.subject.stats.median, r.unit),
-    fmt(r.subject.stats.tail, r.unit),
-    r.baseline.label,
-    fmt(r.baseline.stats.median, r.unit),
-    fmt(r.baseline.stats.tail, r.unit),
-    Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '—',
-    fmtTarget(r.target),
-    r.verdict,
-  ]);
-  return renderTable(headers, body, new Set([2, 3, 5, 6, 7]));
+  const headers = ['suite', 'metric', 'unit', 'n', 'median', 'tail', 'worst', 'baseline', 'b.tail', 'ratio', 'target', 'result'];
+  const body = rows.map((r) => ({
+    cells: [
+      r.suite,
+      r.metric,
+      r.unit,
+      String(r.subject.stats.n),
+      fmt(r.subject.stats.median),
+      fmt(r.subject.stats.tail),
+      fmt(worstOf(r.subject.stats, r.better)),
+      fmt(r.baseline.stats.median),
+      fmt(r.baseline.stats.tail),
+      Number.isFinite(r.ratio) ? `${r.ratio.toFixed(2)}×` : '—',
+      fmtTarget(r.target),
+      r.verdict,
+    ],
+    detail: `${r.subject.label}  vs  ${r.baseline.label}`,
+  }));
+  return renderTable(headers, body, new Set([3, 4, 5, 6, 7, 8, 9]));
 }

@@ -107,6 +107,29 @@ export class MemorySampler {
     this.sample();
   }
 
+  /** RSS totals polled over `sampleMs`, after letting the process settle for `settleMs`. */
+  async idle(settleMs: number, sampleMs: number): Promise<number[]> {
+    await sleep(settleMs);
+    const from = this.samples.length;
+    await sleep(sampleMs);
+    return this.samples.slice(from).map((s) => s.totalRssMiB);
+  }
+
+  /**
+   * Runs `work` and returns its peak: the largest total polled meanwhile, or — when the
+   * kernel's high-water mark rose during the work — that mark plus the children's RSS.
+   */
+  async during<T>(work: () => Promise<T>): Promise<{ value: T; peakMiB: number }> {
+    const before = this.sample();
+    const from = this.samples.length - 1;
+    const value = await work();
+    const after = this.sample();
+    const polled = this.samples.slice(Math.max(0, from)).reduce((m, s) => Math.max(m, s.totalRssMiB), 0);
+    const rose = after && before && after.main.hwmMiB > before.main.hwmMiB;
+    const viaHwm = rose ? after.main.hwmMiB + (after.totalRssMiB - after.main.rssMiB) : 0;
+    return { value, peakMiB: Math.max(polled, viaHwm) };
+  }
+
   get latest(): TreeMemory | null {
     return this.last;
   }
@@ -121,4 +144,8 @@ export class MemorySampler {
   get maxThreads(): number {
     return this.samples.reduce((m, s) => Math.max(m, s.threads), 0);
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }

@@ -1,17 +1,28 @@
 import { Agent } from 'node:http';
-import { DeleteObjectsCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { Readable } from 'node:stream';
+import { DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { emForSystem, MikroORM, Organization } from '@sessionpix/db';
 import { gatewayService, issueApiKey } from '@sessionpix/gateway';
 import { startProcess } from '@sessionpix/runtime';
-import { DEFAULT_UPLOAD_TUNING, itemObjectKey } from '@sessionpix/storage';
+import { createObjectStore, DEFAULT_UPLOAD_TUNING, itemObjectKey, objectStoreOptionsFromConfig } from '@sessionpix/storage';
 import { sharedS3, serviceConfig, serviceEnv, suiteDatabase, suitePrefix } from '../env';
-import { type BenchContext, interleaved, summarize, type Suite, timed, withConcurrency } from '../framework';
+import { type BenchContext, interleaved, percentile, summarize, type Suite, timed, withConcurrency } from '../framework';
 import { multipartFile, send } from '../http';
 import { makePhoto, UPLOAD_BODIES } from '../photos';
 
 /** Uploads per round: each body twice. */
 const REPEAT_BODIES = 2;
 const CONCURRENCY = 3;
+/** Roughly what a socket hands a multipart parser at a time. */
+const STREAM_CHUNK = 64 * 1024;
+
+function chunked(bytes: Buffer): Readable {
+  return Readable.from(
+    (function* () {
+      for (let at = 0; at < bytes.length; at += STREAM_CHUNK) yield bytes.subarray(at, at + STREAM_CHUNK);
+    })(),
+  );
+}
 
 /**
  * Upload acceptance: photos POSTed as multipart to the gateway (which streams each part to S3,
@@ -74,6 +85,9 @@ export const uploadSuite: Suite = {
 
     const gatewayLatencies: number[] = [];
     const sdkLatencies: number[] = [];
+    const storeLatencies: number[] = [];
+    /** Measured request times per body (index into `bodies`), for the per-size notes. */
+    const bySize = { gateway: bodies.map((): number[] => []), sdk: bodies.map((): number[] => []) };
     const removeKeys = async (keys: string[]) => {
       for (let i = 0; i < keys.length; i += 1000) {
         await sdk.send(
@@ -87,6 +101,7 @@ export const uploadSuite: Suite = {
 
     const viaGateway = async (round: number) => {
       const stored: string[] = [];
+      const sent = new Map<string, number>();
       const ms = await timed(() =>
         withConcurrency(uploads, CONCURRENCY, async (bytes) => {
           const form = formOf.get(bytes)!;
@@ -103,9 +118,20 @@ export const uploadSuite: Suite = {
           const items = (JSON.parse(answer.body) as { items: { id: string }[] }).items;
           if (items.length !== 1) throw new Error(`expected one accepted item, got ${items.length}`);
           stored.push(itemObjectKey(org.id, items[0].id, 'original'));
-          if (round >= ctx.warmup) gatewayLatencies.push(took);
+          sent.set(stored[stored.length - 1], bytes.length);
+          if (round >= ctx.warmup) {
+            gatewayLatencies.push(took);
+            bySize.gateway[bodies.indexOf(bytes)].push(took);
+          }
         }),
       );
+      if (round === 0) {
+        // Once, untimed: what was accepted is really stored, byte count and all.
+        for (const [key, length] of sent) {
+          const head = await sdk.send(new HeadObjectCommand({ Bucket: s3.bucket, Key: key }));
+          if (head.ContentLength !== length) throw new Error(`${key}: stored ${head.ContentLength} bytes, sent ${length}`);
+        }
+      }
       await removeKeys(stored); // keep the stand-in's disk the same size round after round
       return roundBytes / 1e6 / (ms / 1000);
     };
@@ -128,7 +154,33 @@ export const uploadSuite: Suite = {
           );
           const took = performance.now() - started;
           stored.push(key);
-          if (round >= ctx.warmup) sdkLatencies.push(took);
+          if (round >= ctx.warmup) {
+            sdkLatencies.push(took);
+            bySize.sdk[bodies.indexOf(bytes)].push(took);
+          }
+        }),
+      );
+      await removeKeys(stored);
+      return roundBytes / 1e6 / (ms / 1000);
+    };
+
+    // The store call the gateway makes for each part, fed from memory: no HTTP, no multipart
+    // parsing, no database, no queue. Splits the gateway's cost into "how it stores" and the rest.
+    const store = createObjectStore(objectStoreOptionsFromConfig(config));
+    ctx.defer(() => store.destroy());
+    const viaStore = async (round: number) => {
+      const stored: string[] = [];
+      const ms = await timed(() =>
+        withConcurrency(uploads, CONCURRENCY, async (bytes, index) => {
+          const key = `bench/stream/${round}/${index}`;
+          const started = performance.now();
+          await store.uploadStream(key, chunked(bytes), {
+            contentType: 'application/octet-stream',
+            maxBytes: config.UPLOAD_MAX_FILE_BYTES,
+          });
+          const took = performance.now() - started;
+          stored.push(key);
+          if (round >= ctx.warmup) storeLatencies.push(took);
         }),
       );
       await removeKeys(stored);
@@ -154,6 +206,28 @@ export const uploadSuite: Suite = {
       subject: { label: `gateway POST (1 photo/request), c=${CONCURRENCY}`, stats: summarize(gatewayLatencies, 'lower') },
       baseline: { label: 'SDK PutObject', stats: summarize(sdkLatencies, 'lower') },
     });
+
+    ctx.log('decomposition: ObjectStore.uploadStream alone vs PutObject');
+    const storeSamples = await interleaved(ctx, 'uploadStream', viaStore, viaSdk);
+    ctx.record({
+      metric: 'store upload alone',
+      unit: 'MB/s',
+      better: 'higher',
+      subject: {
+        label: `ObjectStore.uploadStream from memory (64 KiB chunks), same photos, c=${CONCURRENCY}`,
+        stats: summarize(storeSamples.subject, 'higher'),
+      },
+      baseline: { label: 'SDK PutObject, same bytes, same s3rver', stats: summarize(storeSamples.baseline, 'higher') },
+    });
+
+    const perSize = bodies
+      .map((b, i) => {
+        const g = percentile(bySize.gateway[i], 50);
+        const p = percentile(bySize.sdk[i], 50);
+        return `${(b.length / 1e6).toFixed(1)} MB: gateway ${g.toFixed(0)} ms vs PutObject ${p.toFixed(0)} ms (${(g / p).toFixed(2)}×)`;
+      })
+      .join('; ');
+    ctx.note(`upload: median request time by body size — ${perSize}; uploadStream alone median ${percentile(storeLatencies, 50).toFixed(0)} ms.`);
 
     const part = DEFAULT_UPLOAD_TUNING.partSizeBytes;
     const multipart = bodies.filter((b) => b.length > part).length;

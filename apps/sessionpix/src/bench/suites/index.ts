@@ -1,0 +1,10 @@
+import type { Suite } from '../framework';
+import { ingestSuite } from './ingest';
+import { ingestRssSuite } from './ingest-rss';
+import { uploadSuite } from './upload';
+
+/**
+ * Every suite, in the order `npm run bench` runs them. A new suite is a file in this folder
+ * exporting a `Suite`, added here.
+ */
+export const SUITES: readonly Suite[] = [uploadSuite, ingestSuite, ingestRssSuite];
