@@ -14,6 +14,8 @@ type Listener = (event: DomainEvent) => void;
 export class DomainEvents implements OnApplicationShutdown {
   private readonly log = new Logger('DomainEvents');
   private subscriber: Redis | null = null;
+  /** Settles once the SUBSCRIBE is confirmed; shared by every caller that comes meanwhile. */
+  private subscribed: Promise<void> | null = null;
   private readonly listeners = new Set<Listener>();
 
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
@@ -22,16 +24,27 @@ export class DomainEvents implements OnApplicationShutdown {
     await this.redis.publish(DOMAIN_EVENTS_CHANNEL, JSON.stringify(domainEventSchema.parse(event)));
   }
 
-  /** Returns an unsubscribe function. The first listener opens the subscription. */
+  /**
+   * Returns an unsubscribe function once events reach `listener` — for every caller, not only
+   * the first, which opens the subscription (later callers wait for the same SUBSCRIBE).
+   */
   async subscribe(listener: Listener): Promise<() => void> {
-    if (!this.subscriber) {
-      const subscriber = this.redis.duplicate();
-      this.subscriber = subscriber;
-      subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
-      await subscriber.subscribe(DOMAIN_EVENTS_CHANNEL);
-    }
+    this.subscribed ??= this.openSubscription().catch((err: unknown) => {
+      this.subscribed = null; // the next caller tries again
+      throw err;
+    });
+    await this.subscribed;
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  private async openSubscription(): Promise<void> {
+    const previous = this.subscriber;
+    const subscriber = this.redis.duplicate();
+    this.subscriber = subscriber;
+    previous?.disconnect();
+    subscriber.on('message', (_channel: string, message: string) => this.dispatch(message));
+    await subscriber.subscribe(DOMAIN_EVENTS_CHANNEL);
   }
 
   private dispatch(message: string): void {

@@ -1,4 +1,4 @@
-export { QUEUE_SETTINGS, effectiveConcurrency, type QueueSettings } from './settings';
+export { QUEUE_SETTINGS, effectiveConcurrency, effectiveLockDuration, stalledCheckInterval, type QueueSettings } from './settings';
 export { JobHandler, type JobContext, type JobHandlerFn } from './job-handler.decorator';
 export { HandlerRegistry, JobRegistryError, checkHandlers, type RegisteredHandler } from './handler-registry';
 export { JobProducer, InvalidJobPayloadError } from './producer';
@@ -9,3 +9,4 @@ export { DelayedError, UnrecoverableError } from 'bullmq';
 export { DomainEvents } from './domain-events';
 export { ItemPipeline, type LoadedItem, type ItemQueue } from './item-pipeline';
 export { OutstandingSweeper, type SweepReport } from './sweeper';
+export { JobSchedules } from './job-schedules';

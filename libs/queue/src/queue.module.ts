@@ -12,6 +12,7 @@ import { WorkerHost } from './worker-host';
 import { DomainEvents } from './domain-events';
 import { ItemPipeline } from './item-pipeline';
 import { OutstandingSweeper } from './sweeper';
+import { JobSchedules } from './job-schedules';
 
 @Global()
 @Module({})
@@ -39,8 +40,9 @@ export class QueueModule implements OnApplicationShutdown {
         DomainEvents,
         ItemPipeline,
         OutstandingSweeper,
+        JobSchedules,
       ],
-      exports: [REDIS, JobProducer, DomainEvents, ItemPipeline, OutstandingSweeper],
+      exports: [REDIS, JobProducer, DomainEvents, ItemPipeline, OutstandingSweeper, JobSchedules],
     };
   }
 

@@ -64,6 +64,21 @@ export const QUEUE_SETTINGS = {
   },
 } as const satisfies Record<QueueName, QueueSettings>;
 
+/**
+ * The lock a worker holds on a running job (renewed at half of it while the job runs). A
+ * worker that dies without closing keeps its jobs locked this long before another worker may
+ * take them over, so QUEUE_LOCK_DURATION_MS can shorten it (tests, or a deployment that wants
+ * faster takeover); unset, the table's value applies.
+ */
+export function effectiveLockDuration(queue: QueueName, config: AppConfig): number {
+  return config.QUEUE_LOCK_DURATION_MS ?? QUEUE_SETTINGS[queue].lockDurationMs;
+}
+
+/** BullMQ's default stalled-job check (30 s), or every half lock when the lock is shorter. */
+export function stalledCheckInterval(lockDurationMs: number): number {
+  return Math.min(30_000, Math.floor(lockDurationMs / 2));
+}
+
 export function effectiveConcurrency(queue: QueueName, config: AppConfig): number {
   const settings: QueueSettings = QUEUE_SETTINGS[queue];
   return config[settings.concurrencyVariable] ?? settings.concurrency;

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { jobIdFor, type ItemStatus } from '@sessionpix/contracts';
-import { emForSystem, Item, MikroORM } from '@sessionpix/db';
+import { emForSystem, type EntityManager, Item, MikroORM } from '@sessionpix/db';
 import { type ItemQueue } from './item-pipeline';
 import { JobProducer } from './producer';
 
@@ -38,29 +38,46 @@ export class OutstandingSweeper {
     const steps = { ...NEXT_STEP, ...extraStatuses };
     const em = emForSystem(this.orm);
     const cutoff = new Date(Date.now() - olderThanMs);
-    const candidates = await em.find(
-      Item,
-      { status: { $in: Object.keys(steps) as ItemStatus[] }, statusChangedAt: { $lte: cutoff } },
-      { filters: { tenant: false }, orderBy: { statusChangedAt: 'asc' }, limit: BATCH },
-    );
+    let examined = 0;
     let requeued = 0;
-    for (const item of candidates) {
-      const queue = steps[item.status]!;
-      const payload = { v: 1 as const, orgId: item.org.id, itemId: item.id, run: item.run };
-      const job = await this.producer.queue(queue).getJob(jobIdFor(queue, payload));
-      if (job && LIVE_STATES.has(await job.getState())) continue;
-      // Claim the re-enqueue: only one sweeper (of several replicas) bumps this run.
-      const claimed = await em.nativeUpdate(
+    // Every outstanding item, a batch at a time. Stopping after one batch would leave an item
+    // stranded behind a bulk upload whose hundreds of older items still have live jobs.
+    let after: string | undefined;
+    for (;;) {
+      const candidates = await em.find(
         Item,
-        { id: item.id, run: item.run, status: item.status },
-        { run: item.run + 1 },
-        { filters: { tenant: false } },
+        {
+          status: { $in: Object.keys(steps) as ItemStatus[] },
+          statusChangedAt: { $lte: cutoff },
+          ...(after ? { id: { $gt: after } } : {}),
+        },
+        { filters: { tenant: false }, orderBy: { id: 'asc' }, limit: BATCH },
       );
-      if (claimed === 0) continue;
-      await this.producer.enqueue(queue, { ...payload, run: item.run + 1 });
-      requeued += 1;
+      for (const item of candidates) {
+        if (await this.requeueIfLost(em, item, steps[item.status]!)) requeued += 1;
+      }
+      examined += candidates.length;
+      if (candidates.length < BATCH) break;
+      after = candidates[candidates.length - 1].id;
+      em.clear();
     }
     if (requeued > 0) this.log.warn(`re-enqueued ${requeued} item(s) no queue was holding`);
-    return { examined: candidates.length, requeued };
+    return { examined, requeued };
+  }
+
+  private async requeueIfLost(em: EntityManager, item: Item, queue: ItemQueue): Promise<boolean> {
+    const payload = { v: 1 as const, orgId: item.org.id, itemId: item.id, run: item.run };
+    const job = await this.producer.queue(queue).getJob(jobIdFor(queue, payload));
+    if (job && LIVE_STATES.has(await job.getState())) return false;
+    // Claim the re-enqueue: only one sweeper (of several replicas) bumps this run.
+    const claimed = await em.nativeUpdate(
+      Item,
+      { id: item.id, run: item.run, status: item.status },
+      { run: item.run + 1 },
+      { filters: { tenant: false } },
+    );
+    if (claimed === 0) return false;
+    await this.producer.enqueue(queue, { ...payload, run: item.run + 1 });
+    return true;
   }
 }

@@ -14,13 +14,21 @@ import { HandlerRegistry, type RegisteredHandler } from './handler-registry';
 import { JobProducer } from './producer';
 import { REDIS } from './redis';
 import { CONSUMED_QUEUES } from './tokens';
-import { effectiveConcurrency, QUEUE_SETTINGS } from './settings';
+import { effectiveConcurrency, effectiveLockDuration, QUEUE_SETTINGS, stalledCheckInterval } from './settings';
 
 function outcomeOf(err: unknown): string {
   if (err instanceof DelayedError) return 'delayed';
   if (err instanceof Error && err.name === 'RateLimitError') return 'rate_limited';
   return 'failed';
 }
+
+/**
+ * BullMQ honours `queue.rateLimit()` (what `ctx.pauseQueue` sets) only in workers that have a
+ * limiter: without one, every other worker of the queue, in this process or another replica,
+ * keeps taking jobs while the queue is meant to be paused. This limiter never binds by itself
+ * (a million jobs a second); it is there so a pause reaches every worker.
+ */
+const PAUSABLE = { max: 1_000_000, duration: 1_000 } as const;
 
 export class JobTimeoutError extends Error {
   override name = 'JobTimeoutError';
@@ -72,14 +80,16 @@ export class WorkerHost implements OnApplicationBootstrap, BeforeApplicationShut
   }
 
   private createWorker(queue: QueueName, handler: RegisteredHandler): Worker {
-    const settings = QUEUE_SETTINGS[queue];
+    const lockDuration = effectiveLockDuration(queue, this.config);
     const worker = new Worker(queue, (job, token) => this.process(queue, handler, job, token), {
       connection: this.redis,
       prefix: this.config.QUEUE_PREFIX,
       autorun: false,
       concurrency: effectiveConcurrency(queue, this.config),
-      lockDuration: settings.lockDurationMs,
+      lockDuration,
+      stalledInterval: stalledCheckInterval(lockDuration),
       maxStalledCount: 2,
+      limiter: PAUSABLE,
     });
     worker.on('failed', (job, err) => {
       this.log.warn(`job ${job?.id ?? '?'} on ${queue} failed (attempt ${job?.attemptsMade ?? '?'}): ${err.message}`);

@@ -55,7 +55,7 @@ describe('workers', () => {
     expect(failed?.attemptsMade).toBe(1);
 
     // The same worker still processes a good job.
-    const orm = proc.app.get(MikroORM);
+    const orm = proc.app.get<MikroORM>(MikroORM);
     const sys = emForSystem(orm);
     const org = sys.create(Organization, { name: 'Worker Org' });
     await sys.flush();

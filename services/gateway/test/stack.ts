@@ -9,6 +9,7 @@ import {
   createTestDatabase,
   eventually,
   type S3TestHarness,
+  s3TestEnv,
   startS3TestHarness,
   startTestProcess,
   type TestDatabase,
@@ -72,22 +73,17 @@ export const SERVICES = [gatewayService, ingestService, visionPass1Service, visi
 
 export async function startStack(label: string, env: Record<string, string> = {}): Promise<Stack> {
   const s3 = await startS3TestHarness(BUCKET);
-  // The object store uses the SDK's default credential chain; in tests that must be the
-  // stand-in's key pair (the proxy checks every signature against it).
-  process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
-  process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
   const db = await createTestDatabase(label);
   const config = testConfig({
     DATABASE_URL: db.url,
     SESSIONPIX_SERVICES: 'gateway,ingest,vision-pass-1,vision-pass-2',
-    AWS_ENDPOINT_URL_S3: s3.endpoint,
-    S3_FORCE_PATH_STYLE: 'true',
-    S3_BUCKET: BUCKET,
+    // Also puts the stand-in's key pair in this process's environment (the SDK's default chain).
+    ...s3TestEnv(s3),
     VISION_ENABLED: 'false',
     ...env,
   });
   const proc = await startTestProcess(config, SERVICES);
-  const orm = proc.app.get(MikroORM);
+  const orm = proc.app.get<MikroORM>(MikroORM);
   const http = request(proc.httpUrl!);
   const s3Client = new S3Client({
     region: 'us-east-1',

@@ -4,7 +4,7 @@ import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
 import type { ItemJob } from '@sessionpix/contracts';
 import { type EntityManager, Item } from '@sessionpix/db';
 import { DelayedError, type JobContext, JobHandler, ItemPipeline, type LoadedItem } from '@sessionpix/queue';
-import { itemObjectKey, ObjectNotFoundError, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
+import { itemObjectKey, itemPrefix, ObjectNotFoundError, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
 import sharp from 'sharp';
 import { ImageRejectedError, type ProcessedImage } from './image';
 import { ImagePool } from './image-pool.provider';
@@ -71,6 +71,7 @@ export class IngestHandler {
     const processed = await this.images.pool.run(original, { transferInput: true });
     await this.writeRenditions(orgId, item.id, processed);
     await this.store.deleteObject(itemObjectKey(orgId, item.id, 'original'));
+    if (await this.deletedMeanwhile(loaded)) return 'skipped: deleted while it was ingested';
     item.width = processed.masterWidth;
     item.height = processed.masterHeight;
     item.contentType = processed.sourceType;
@@ -109,13 +110,20 @@ export class IngestHandler {
   }
 
   /**
-   * The org's earliest other upload of the same bytes. Only earlier items count, so of two
-   * simultaneous duplicates the first always proceeds and the second waits for it.
+   * The org's earliest other upload of the same bytes. A copy that is past ingest counts
+   * whatever its id: a direct upload's id is fixed when it is presigned, so ids need not follow
+   * arrival order. A copy still `uploaded` counts only when its id is earlier, so of two
+   * simultaneous duplicates the first always proceeds and the second waits for it (never both).
    */
   private async earlierCopy(em: EntityManager, item: Item): Promise<Item | null> {
     return em.findOne(
       Item,
-      { sha256: item.sha256, id: { $lt: item.id }, status: { $ne: 'failed' } },
+      {
+        sha256: item.sha256,
+        id: { $ne: item.id },
+        status: { $ne: 'failed' },
+        $or: [{ id: { $lt: item.id } }, { status: { $ne: 'uploaded' } }],
+      },
       { orderBy: { id: 'asc' } },
     );
   }
@@ -137,11 +145,24 @@ export class IngestHandler {
       await this.store.copyObject(itemObjectKey(orgId, source.id, kind), itemObjectKey(orgId, item.id, kind));
     }
     await this.store.deleteObject(itemObjectKey(orgId, item.id, 'original'));
+    if (await this.deletedMeanwhile(loaded)) return 'skipped: deleted while it was ingested';
     item.width = source.width;
     item.height = source.height;
     item.contentType = source.contentType;
     await this.pipeline.transition(loaded, { status: 'ingested' }, 'vision-pass-1');
     return `ingested as a duplicate of ${source.id}`;
+  }
+
+  /**
+   * A DELETE can land while ingest works, and its purge only removes what was stored when it
+   * ran. Checked after the writes: if the row is tombstoned or already purged by then, this run
+   * removes what it stored itself, so no object outlives a deleted item.
+   */
+  private async deletedMeanwhile(loaded: LoadedItem): Promise<boolean> {
+    const { em, item } = loaded;
+    if ((await em.count(Item, { id: item.id })) > 0) return false;
+    await this.store.deletePrefix(itemPrefix(item.org.id, item.id));
+    return true;
   }
 
   private async writeRenditions(orgId: string, itemId: string, processed: ProcessedImage): Promise<void> {

@@ -1,5 +1,5 @@
 import sharp from 'sharp';
-import type { TestOrg } from '../../gateway/test/helpers';
+import { auth, type TestOrg } from '../../gateway/test/helpers';
 import { download, type ItemBody, type Stack, startStack } from '../../gateway/test/stack';
 
 const DONE = ['paused', 'rejected', 'failed', 'analyzed'];
@@ -69,6 +69,29 @@ describe('ingest: the same photo twice (dedupe by hash within the org)', () => {
     expect(one).toMatchObject({ status: 'paused', sourceItemId: null });
     expect(two).toMatchObject({ status: 'paused', sourceItemId: id1 });
     await expectOwnRenditions(orgA, two);
+  });
+
+  it('direct uploads completed out of order still dedupe: the later arrival points at the earlier one', async () => {
+    const bytes = await photo(4);
+    const presign = async () =>
+      (
+        await stack.http
+          .post(`/v1/collections/${colA}/uploads`)
+          .set(auth(orgA))
+          .send({ contentType: 'image/jpeg', contentLength: bytes.length })
+          .expect(201)
+      ).body as { uploadId: string; itemId: string; url: string; headers: Record<string, string> };
+    // Both item ids are fixed now, in this order; the photos then arrive the other way round.
+    const early = await presign();
+    const late = await presign();
+    for (const p of [early, late]) expect((await fetch(p.url, { method: 'PUT', headers: p.headers, body: bytes })).status).toBe(200);
+    await stack.http.post(`/v1/uploads/${late.uploadId}/complete`).set(auth(orgA)).expect(202);
+    const first = await stack.waitForStatus(orgA, late.itemId, DONE);
+    await stack.http.post(`/v1/uploads/${early.uploadId}/complete`).set(auth(orgA)).expect(202);
+    const second = await stack.waitForStatus(orgA, early.itemId, DONE);
+    expect(first).toMatchObject({ status: 'paused', sourceItemId: null });
+    expect(second).toMatchObject({ status: 'paused', sourceItemId: late.itemId });
+    await expectOwnRenditions(orgA, second);
   });
 
   it('the same bytes in another org are processed independently', async () => {

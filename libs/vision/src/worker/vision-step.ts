@@ -142,7 +142,7 @@ export class VisionStep {
           usage: err.usage,
           errorMessage: err.message,
         });
-        const settled = await this.onError(loaded, err, sample, ctx);
+        const settled = await this.onError(loaded, def, err, sample, ctx);
         if (settled) return settled;
       }
     }
@@ -160,7 +160,13 @@ export class VisionStep {
   }
 
   /** Returns a summary when the item is settled; returns null to sample again; throws to retry. */
-  private async onError(loaded: LoadedItem, err: VisionCallError, sample: number, ctx: JobContext): Promise<string | null> {
+  private async onError(
+    loaded: LoadedItem,
+    def: PassDefinition,
+    err: VisionCallError,
+    sample: number,
+    ctx: JobContext,
+  ): Promise<string | null> {
     switch (err.kind) {
       case 'throttled':
         // Bedrock said slow down: hold the whole queue, the job keeps its attempts.
@@ -171,7 +177,7 @@ export class VisionStep {
         await this.pipeline.fail(loaded, `model_${err.kind}`, err.reason, true);
         return `failed: ${err.kind}`;
       case 'quota':
-        modelQuotaErrors.inc({ pass: String(loaded.item.status === 'identified' ? 2 : 1) });
+        modelQuotaErrors.inc({ pass: String(def.pass) });
         await this.pipeline.fail(loaded, 'model_quota_exceeded', err.reason, true);
         return 'failed: quota';
       case 'invalid_request':

@@ -1,7 +1,8 @@
 import { Controller, Get, Param, Req, Res } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { DomainEvents } from '@sessionpix/queue';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { MinRole } from '../auth/access';
 import { Tenant, type TenantContext } from '../auth/tenant';
 import { CollectionsService } from '../collections/collections.service';
 import { IdParamDto } from './item.schemas';
@@ -9,7 +10,6 @@ import { IdParamDto } from './item.schemas';
 const HEARTBEAT_MS = 15_000;
 
 @ApiTags('items')
-@ApiBearerAuth()
 @Controller('v1/collections')
 export class CollectionEventsController {
   constructor(
@@ -22,6 +22,7 @@ export class CollectionEventsController {
    * collection, from whichever process made it. Clients re-read the item after reconnecting.
    */
   @Get(':id/events')
+  @MinRole('viewer')
   @ApiOperation({ summary: 'Stream status changes of the collection’s items (text/event-stream)' })
   @ApiProduces('text/event-stream')
   async stream(
@@ -31,22 +32,32 @@ export class CollectionEventsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     await this.collections.load(t.em, params.id);
-    reply.hijack();
     const raw = reply.raw;
+    let streaming = false;
+    // Subscribed before the response starts: a client that sees the stream open may act at once
+    // (upload) and must not miss what follows. A failure here is still an ordinary error response.
+    const unsubscribe = await this.events.subscribe((event) => {
+      if (!streaming || event.orgId !== t.orgId || event.collectionId !== params.id) return;
+      const { orgId: _org, ...visible } = event;
+      raw.write(`id: ${event.itemId}:${event.at}\nevent: ${event.type}\ndata: ${JSON.stringify(visible)}\n\n`);
+    });
+    reply.hijack();
+    if (!raw.socket || raw.socket.destroyed) {
+      // The client left while the subscription opened: nothing to stream to, no 'close' to come.
+      unsubscribe();
+      return;
+    }
     raw.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-cache, no-transform',
       connection: 'keep-alive',
       'x-accel-buffering': 'no',
     });
+    streaming = true;
     raw.write(': connected\n\n');
-    const unsubscribe = await this.events.subscribe((event) => {
-      if (event.orgId !== t.orgId || event.collectionId !== params.id) return;
-      const { orgId: _org, ...visible } = event;
-      raw.write(`id: ${event.itemId}:${event.at}\nevent: ${event.type}\ndata: ${JSON.stringify(visible)}\n\n`);
-    });
     const heartbeat = setInterval(() => raw.write(': keep-alive\n\n'), HEARTBEAT_MS);
     request.raw.on('close', () => {
+      streaming = false;
       clearInterval(heartbeat);
       unsubscribe();
     });

@@ -1,9 +1,10 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { LockMode } from '@mikro-orm/core';
 import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
 import { type EntityManager, Item, PendingUpload, uuidv7 } from '@sessionpix/db';
 import { ItemPipeline } from '@sessionpix/queue';
 import { itemObjectKey, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TenantContext } from '../auth/tenant';
 import { CollectionsService } from '../collections/collections.service';
 import { type FieldProblem, ProblemError } from '../http/problem';
@@ -11,6 +12,11 @@ import { type FieldProblem, ProblemError } from '../http/problem';
 export interface AcceptedItem {
   id: string;
   status: Item['status'];
+}
+
+/** Names the photos a refused request stored anyway, so the client does not send them again. */
+function acceptedSentence(accepted: AcceptedItem[]): string {
+  return `${accepted.length} photo(s) of this request were accepted: ${accepted.map((a) => a.id).join(', ') || 'none'}`;
 }
 
 function megabytes(bytes: number): string {
@@ -31,7 +37,12 @@ export class UploadsService {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {}
 
-  async acceptMultipart(t: TenantContext, collectionId: string, request: FastifyRequest): Promise<AcceptedItem[]> {
+  async acceptMultipart(
+    t: TenantContext,
+    collectionId: string,
+    request: FastifyRequest,
+    reply: FastifyReply,
+  ): Promise<AcceptedItem[]> {
     if (!request.isMultipart()) {
       throw new ProblemError(
         HttpStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -52,53 +63,71 @@ export class UploadsService {
     const tooLarge: FieldProblem[] = [];
     let requestBytes = 0;
     let index = 0;
-    for await (const part of request.parts()) {
-      if (part.type !== 'file') continue;
-      index += 1;
-      if (part.fieldname !== 'file') {
-        part.file.resume();
-        throw ProblemError.validation([{ field: part.fieldname, message: 'photos go in parts named "file"' }]);
-      }
-      const budget = Math.min(this.config.UPLOAD_MAX_FILE_BYTES, this.config.UPLOAD_MAX_REQUEST_BYTES - requestBytes);
-      const item = t.em.create(Item, {
-        id: uuidv7(),
-        org: t.orgId,
-        collection,
-        originalFilename: part.filename ? part.filename.slice(0, 255) : null,
-      });
-      await t.em.flush();
-      try {
-        const stored = await this.store.uploadStream(itemObjectKey(t.orgId, item.id, 'original'), part.file, {
-          contentType: 'application/octet-stream',
-          maxBytes: budget,
+    let stoppedEarly = false;
+    try {
+      for await (const part of request.parts()) {
+        if (part.type !== 'file') continue;
+        index += 1;
+        if (part.fieldname !== 'file') {
+          part.file.resume();
+          throw ProblemError.validation([{ field: part.fieldname, message: 'photos go in parts named "file"' }]);
+        }
+        const budget = Math.min(this.config.UPLOAD_MAX_FILE_BYTES, this.config.UPLOAD_MAX_REQUEST_BYTES - requestBytes);
+        const item = t.em.create(Item, {
+          id: uuidv7(),
+          org: t.orgId,
+          collection,
+          originalFilename: part.filename ? part.filename.slice(0, 255) : null,
         });
-        requestBytes += stored.bytes;
-      } catch (err) {
-        // Nothing was stored for this part: the row goes too, and the client is told which.
-        t.em.remove(item);
         await t.em.flush();
-        if (!(err instanceof PayloadTooLargeError)) throw err;
-        part.file.resume();
-        const overRequest = budget < this.config.UPLOAD_MAX_FILE_BYTES;
-        tooLarge.push({
-          field: `file[${index}]`,
-          message: overRequest
-            ? `${part.filename || 'this photo'} did not fit in the ${megabytes(this.config.UPLOAD_MAX_REQUEST_BYTES)} a request may carry`
-            : `${part.filename || 'this photo'} is larger than ${megabytes(this.config.UPLOAD_MAX_FILE_BYTES)}`,
-        });
-        if (overRequest) break;
-        continue;
+        try {
+          const stored = await this.store.uploadStream(itemObjectKey(t.orgId, item.id, 'original'), part.file, {
+            contentType: 'application/octet-stream',
+            maxBytes: budget,
+          });
+          requestBytes += stored.bytes;
+        } catch (err) {
+          // Nothing was stored for this part: the row goes too, and the client is told which.
+          t.em.remove(item);
+          await t.em.flush();
+          if (!(err instanceof PayloadTooLargeError)) throw err;
+          part.file.resume();
+          const overRequest = budget < this.config.UPLOAD_MAX_FILE_BYTES;
+          tooLarge.push({
+            field: `file[${index}]`,
+            message: overRequest
+              ? `${part.filename || 'this photo'} did not fit in the ${megabytes(this.config.UPLOAD_MAX_REQUEST_BYTES)} a request may carry`
+              : `${part.filename || 'this photo'} is larger than ${megabytes(this.config.UPLOAD_MAX_FILE_BYTES)}`,
+          });
+          if (overRequest) {
+            stoppedEarly = true;
+            break;
+          }
+          continue;
+        }
+        await this.announceAndEnqueue(item);
+        accepted.push({ id: item.id, status: item.status });
       }
-      await this.pipeline.enqueue('ingest', item);
-      accepted.push({ id: item.id, status: item.status });
+    } catch (err) {
+      stoppedEarly = true;
+      // The parser stops at the per-request file count; what came before it is stored already.
+      if ((err as { code?: string }).code !== 'FST_FILES_LIMIT') throw err;
+      throw new ProblemError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'too_many_files',
+        `a request may carry at most ${this.config.UPLOAD_MAX_FILES_PER_REQUEST} photos; send the rest in another request. ${acceptedSentence(accepted)}`,
+        tooLarge.length > 0 ? tooLarge : undefined,
+      );
+    } finally {
+      // The rest of the body was left unread, so the connection cannot carry another request:
+      // close it once the answer is sent, instead of reading (possibly endless) bytes to discard.
+      if (stoppedEarly) void reply.header('connection', 'close');
     }
     if (tooLarge.length > 0) {
       throw new ProblemError(
         HttpStatus.PAYLOAD_TOO_LARGE,
         'file_too_large',
-        `${tooLarge.length} photo(s) were too large and were not stored; ${accepted.length} other photo(s) were accepted: ${
-          accepted.map((a) => a.id).join(', ') || 'none'
-        }`,
+        `${tooLarge.length} photo(s) were too large and were not stored. ${acceptedSentence(accepted)}`,
         tooLarge,
       );
     }
@@ -165,16 +194,38 @@ export class UploadsService {
       await this.store.deleteObject(key);
       throw new ProblemError(HttpStatus.PAYLOAD_TOO_LARGE, 'file_too_large', 'the stored photo is larger than announced');
     }
-    const item = t.em.create(Item, {
-      id: upload.itemId,
-      org: t.orgId,
-      collection: upload.collection,
-      originalFilename: upload.filename ?? null,
+    // Two completes at once (a client retrying after a timeout): the row lock makes the second
+    // wait for the first to commit, and it then answers with the item the first created.
+    const item = await t.em.transactional(async (tx) => {
+      const locked = await tx.findOneOrFail(
+        PendingUpload,
+        { id: upload.id },
+        { lockMode: LockMode.PESSIMISTIC_WRITE, refresh: true },
+      );
+      if (locked.completedAt) return null;
+      locked.completedAt = new Date();
+      return tx.create(Item, {
+        id: locked.itemId,
+        org: t.orgId,
+        collection: locked.collection,
+        originalFilename: locked.filename ?? null,
+      });
     });
-    upload.completedAt = new Date();
-    await t.em.flush();
-    await this.pipeline.enqueue('ingest', item);
+    if (!item) {
+      const existing = await this.existingItem(t.em, upload.itemId);
+      return { id: existing.id, status: existing.status };
+    }
+    await this.announceAndEnqueue(item);
     return { id: item.id, status: item.status };
+  }
+
+  /**
+   * A new item is a transition too (→ uploaded): listeners hear of it before ingest can move it
+   * on, so the event stream shows every status in order.
+   */
+  private async announceAndEnqueue(item: Item): Promise<void> {
+    await this.pipeline.announce(item);
+    await this.pipeline.enqueue('ingest', item);
   }
 
   private async existingItem(em: EntityManager, id: string): Promise<Item> {
