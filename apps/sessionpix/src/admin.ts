@@ -1,15 +1,15 @@
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@sessionpix/config';
-import { issueApiKey } from '@sessionpix/gateway';
-import { ApiKey, emForOrg, emForSystem, openOrm, Organization, type MikroORM } from '@sessionpix/db';
+import { API_KEY_ROLES, type ApiKeyRole, issueApiKey } from '@sessionpix/gateway';
+import { ApiKey, emForOrg, emForSystem, openOrm, Organization, recordAudit, type MikroORM } from '@sessionpix/db';
 
 const USAGE = `usage: npm run admin -- <command> [options]
 
-  org:create --name <name>            create an organization and its first API key
+  org:create --name <name>            create an organization and its first API key (role admin)
   org:list                            list organizations
-  apikey:create --org <id> [--label <text>]
-                                      issue another API key (shown once)
-  apikey:list --org <id>              list an org's keys (key id, label, last use)
+  apikey:create --org <id> [--label <text>] [--role viewer|member|admin]
+                                      issue another API key (shown once; role member by default)
+  apikey:list --org <id>              list an org's keys (key id, label, role, last use)
   apikey:revoke --key-id <keyId>      revoke a key at once
 
 The last line of every command's output is one JSON object.`;
@@ -32,6 +32,23 @@ function orgId(args: Args): string {
   return id;
 }
 
+function keyRole(args: Args): ApiKeyRole {
+  const role = args.role?.trim() ?? 'member';
+  if (!(API_KEY_ROLES as readonly string[]).includes(role)) throw new UsageError(`--role must be one of ${API_KEY_ROLES.join(', ')}`);
+  return role as ApiKeyRole;
+}
+
+/** P21: keys made or revoked here are audited like those made through the API. */
+function operatorAudit(
+  em: Parameters<typeof recordAudit>[0],
+  orgId: string,
+  action: 'api_key.created' | 'api_key.revoked',
+  keyId: string,
+  role: ApiKeyRole,
+): void {
+  recordAudit(em, { orgId, actorType: 'operator', action, targetType: 'api_key', targetId: keyId, details: { role, via: 'admin CLI' } });
+}
+
 async function run(orm: MikroORM, pepper: string, command: string, args: Args): Promise<unknown> {
   switch (command) {
     case 'org:create': {
@@ -41,7 +58,9 @@ async function run(orm: MikroORM, pepper: string, command: string, args: Args): 
       return em.transactional(async (tx) => {
         const org = tx.create(Organization, { name });
         await tx.flush();
-        const key = issueApiKey(tx, org.id, 'created with the admin CLI', pepper);
+        // The bootstrap key may manage the org's other keys and invite its first members.
+        const key = issueApiKey(tx, org.id, 'created with the admin CLI', pepper, 'admin');
+        operatorAudit(tx, org.id, 'api_key.created', key.keyId, 'admin');
         return { orgId: org.id, apiKey: key.apiKey };
       });
     }
@@ -53,15 +72,23 @@ async function run(orm: MikroORM, pepper: string, command: string, args: Args): 
       const id = orgId(args);
       const em = emForOrg(orm, id);
       if (!(await em.findOne(Organization, { id }))) throw new UsageError(`no organization ${id}`);
-      const key = issueApiKey(em, id, args.label ?? 'created with the admin CLI', pepper);
+      const role = keyRole(args);
+      const key = issueApiKey(em, id, args.label ?? 'created with the admin CLI', pepper, role);
+      operatorAudit(em, id, 'api_key.created', key.keyId, role);
       await em.flush();
-      return { orgId: id, keyId: key.keyId, apiKey: key.apiKey };
+      return { orgId: id, keyId: key.keyId, role, apiKey: key.apiKey };
     }
     case 'apikey:list': {
       const id = orgId(args);
       const keys = await emForOrg(orm, id).find(ApiKey, {}, { orderBy: { id: 'asc' } });
       return {
-        keys: keys.map((k) => ({ keyId: k.keyId, label: k.label, lastUsedAt: k.lastUsedAt, revokedAt: k.revokedAt })),
+        keys: keys.map((k) => ({
+          keyId: k.keyId,
+          label: k.label,
+          role: k.role,
+          lastUsedAt: k.lastUsedAt,
+          revokedAt: k.revokedAt,
+        })),
       };
     }
     case 'apikey:revoke': {
@@ -69,7 +96,10 @@ async function run(orm: MikroORM, pepper: string, command: string, args: Args): 
       const em = emForSystem(orm);
       const key = await em.findOne(ApiKey, { keyId }, { filters: { tenant: false } });
       if (!key) throw new UsageError(`no API key ${keyId}`);
-      key.revokedAt ??= new Date();
+      if (!key.revokedAt) {
+        key.revokedAt = new Date();
+        operatorAudit(em, key.org.id, 'api_key.revoked', key.keyId, key.role);
+      }
       await em.flush();
       return { keyId, revokedAt: key.revokedAt };
     }
@@ -93,6 +123,7 @@ async function main(): Promise<number> {
         org: { type: 'string' },
         label: { type: 'string' },
         'key-id': { type: 'string' },
+        role: { type: 'string' },
       },
       strict: true,
     }).values as Args;

@@ -1,3 +1,10 @@
 export { configSchema, type RawConfig } from './schema';
-export { loadConfig, ConfigError, configVariableNames, type AppConfig, type LoadOptions } from './load';
+export {
+  loadConfig,
+  ConfigError,
+  configVariableNames,
+  AWS_SDK_VARIABLES,
+  type AppConfig,
+  type LoadOptions,
+} from './load';
 export { APP_CONFIG } from './token';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-import { SERVICE_NAMES, type ServiceName } from '@sessionpix/contracts';
+import { IDENTITY_PROVIDERS, SERVICE_NAMES, type ServiceName } from '@sessionpix/contracts';
 
 const bool = z
   .enum(['true', 'false', '1', '0', 'yes', 'no'])
@@ -55,8 +55,37 @@ export const configSchema = z.object({
 
   API_KEY_PEPPER: z.string().min(32, 'must be at least 32 characters').optional(),
 
+  /** builtin: argon2id passwords and signed tokens; cognito: verify Cognito-issued JWTs. */
+  IDENTITY_PROVIDER: z
+    .enum(IDENTITY_PROVIDERS, { message: `must be one of ${IDENTITY_PROVIDERS.join(', ')}` })
+    .default('builtin'),
+  /** HMAC key that signs the built-in provider's access tokens; required in production. */
+  AUTH_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  AUTH_ACCESS_TOKEN_TTL_SECONDS: positiveInt.min(60, 'at least 60').max(3600, 'at most 3600 (1 hour)').default(900),
+  AUTH_REFRESH_TOKEN_TTL_SECONDS: positiveInt
+    .min(3600, 'at least 3600 (1 hour)')
+    .max(90 * 24 * 3600, 'at most 7776000 (90 days)')
+    .default(30 * 24 * 3600),
+  COGNITO_USER_POOL_ID: z
+    .string()
+    .regex(/^[a-z]{2}(-gov)?-[a-z]+-\d_[0-9A-Za-z]+$/, 'must be a Cognito user pool id such as us-east-1_AbCdEf123')
+    .optional(),
+  COGNITO_CLIENT_ID: z.string().regex(/^[\w+]+(,[\w+]+)*$/, 'must be one app client id, or several separated by commas').optional(),
+  COGNITO_REGION: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1').optional(),
+  /** Where links in e-mails point (confirmation, password reset, invitations). */
+  WEB_APP_URL: url(['http:', 'https:']).default('http://127.0.0.1:3000'),
+  /** Abuse limits on sign-in, sign-up, password reset and token refresh (fixed windows in Redis). */
+  AUTH_RATE_LIMIT_WINDOW_SECONDS: positiveInt.max(86_400).default(900),
+  AUTH_RATE_LIMIT_PER_IP: positiveInt.default(30),
+  AUTH_RATE_LIMIT_PER_ACCOUNT: positiveInt.default(5),
+
   AWS_REGION: z.string().regex(/^[a-z]{2}(-gov)?-[a-z]+-\d$/, 'must be an AWS region such as us-east-1').optional(),
   SESSIONPIX_ALLOW_NON_US_REGION: bool.default(false),
+  /**
+   * P10: lets AWS_ENDPOINT_URL_* name private hosts (compose service names, RFC 1918 addresses)
+   * besides AWS and loopback. For laptops only: refused when NODE_ENV=production.
+   */
+  SESSIONPIX_ALLOW_LOCAL_ENDPOINTS: bool.default(false),
   S3_BUCKET: z
     .string()
     .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, 'must be a valid S3 bucket name')
@@ -94,6 +123,8 @@ export const configSchema = z.object({
   VISION_PASS2_CONCURRENCY: positiveInt.optional(),
   PURGE_CONCURRENCY: positiveInt.optional(),
   MAINTENANCE_CONCURRENCY: positiveInt.optional(),
+  /** Overrides every queue's lock duration (ms); unset: the queue settings table. */
+  QUEUE_LOCK_DURATION_MS: positiveInt.min(1000).optional(),
 });
 
 export type RawConfig = z.output<typeof configSchema>;

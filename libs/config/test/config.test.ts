@@ -60,7 +60,7 @@ describe('configuration', () => {
   });
 
   it('requires a real API key pepper in production', () => {
-    expect(problemsOf({ ...edges, NODE_ENV: 'production' })).toEqual([
+    expect(problemsOf({ ...edges, NODE_ENV: 'production', AUTH_TOKEN_SECRET: 's'.repeat(32) })).toEqual([
       expect.objectContaining({ variable: 'API_KEY_PEPPER' }),
     ]);
     expect(problemsOf({ ...edges, API_KEY_PEPPER: 'short' })[0].variable).toBe('API_KEY_PEPPER');

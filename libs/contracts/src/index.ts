@@ -3,3 +3,5 @@ export * from './queues';
 export * from './jobs';
 export * from './items';
 export * from './events';
+export * from './accounts';
+export * from './emails';

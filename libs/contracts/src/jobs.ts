@@ -15,7 +15,14 @@ export type ItemJob = z.infer<typeof itemJobSchema>;
 
 export const maintenanceJobSchema = z.strictObject({
   v: z.literal(1),
-  task: z.enum(['purge-tombstones', 'sweep-outstanding']),
+  task: z.enum([
+    'purge-tombstones',
+    'sweep-outstanding',
+    /** P8: fold finished days of the usage log into per-day feature counts. */
+    'aggregate-usage',
+    /** P6: delete usage-log rows older than 90 days (aggregated first). */
+    'purge-usage-logs',
+  ]),
   /** Schedules fire repeatedly; the slot (ISO minute) makes each firing's job id unique. */
   slot: z.string().min(1).max(64),
 });

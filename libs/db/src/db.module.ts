@@ -2,6 +2,7 @@ import { Global, Inject, Module, type OnApplicationShutdown } from '@nestjs/comm
 import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
 import { MikroORM } from '@mikro-orm/postgresql';
 import { openOrm } from './orm';
+import { OutboxWriter } from './outbox';
 
 export const MIKRO_ORM = MikroORM;
 
@@ -15,8 +16,9 @@ export const MIKRO_ORM = MikroORM;
       useFactory: (config: AppConfig) =>
         openOrm({ databaseUrl: config.DATABASE_URL, poolMax: config.DATABASE_POOL_MAX }),
     },
+    OutboxWriter,
   ],
-  exports: [MikroORM],
+  exports: [MikroORM, OutboxWriter],
 })
 export class DbModule implements OnApplicationShutdown {
   constructor(@Inject(MikroORM) private readonly orm: MikroORM) {}

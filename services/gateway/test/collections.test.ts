@@ -29,7 +29,7 @@ describe('collections API', () => {
     config = testConfig({ DATABASE_URL: db.url, SESSIONPIX_SERVICES: 'gateway', ...s3TestEnv(s3) });
     proc = await startTestProcess(config, [gatewayService]);
     http = request(proc.httpUrl!);
-    const orm = proc.app.get(MikroORM);
+    const orm = proc.app.get<MikroORM>(MikroORM);
     orgA = await createOrg(orm, 'Abbey Lane Studio', config.apiKeyPepper);
     orgB = await createOrg(orm, 'Bakery Rooms', config.apiKeyPepper);
   });
@@ -153,7 +153,7 @@ describe('collections API', () => {
     });
 
     it('a revoked key stops working at once', async () => {
-      const orm = proc.app.get(MikroORM);
+      const orm = proc.app.get<MikroORM>(MikroORM);
       const org = await createOrg(orm, 'Revoked Rooms', config.apiKeyPepper);
       await http.get('/v1/collections').set(auth(org)).expect(200);
       const em = emForSystem(orm);
@@ -162,7 +162,7 @@ describe('collections API', () => {
     });
 
     it('records when a key was last used', async () => {
-      const orm = proc.app.get(MikroORM);
+      const orm = proc.app.get<MikroORM>(MikroORM);
       const key = await emForSystem(orm).findOne(ApiKey, { keyId: orgA.keyId }, { filters: { tenant: false } });
       expect(key?.lastUsedAt).toBeInstanceOf(Date);
     });

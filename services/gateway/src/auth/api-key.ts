@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { ApiKeyRole } from '@sessionpix/contracts';
 import { ApiKey, type EntityManager } from '@sessionpix/db';
 
 const KEY_PATTERN = /^spx_([a-z0-9]{16})_([A-Za-z0-9_-]{43})$/;
@@ -38,10 +39,16 @@ export interface IssuedApiKey {
   apiKey: string;
 }
 
-/** Creates a key for an org; the caller commits the unit of work. */
-export function issueApiKey(em: EntityManager, orgId: string, label: string, pepper: string): IssuedApiKey {
+/** Creates a key for an org (role `member` unless told); the caller commits the unit of work. */
+export function issueApiKey(
+  em: EntityManager,
+  orgId: string,
+  label: string,
+  pepper: string,
+  role: ApiKeyRole = 'member',
+): IssuedApiKey {
   const keyId = newKeyId();
   const secret = randomBytes(32).toString('base64url');
-  const row = em.create(ApiKey, { org: orgId, keyId, secretHash: hashSecret(secret, pepper), label });
+  const row = em.create(ApiKey, { org: orgId, keyId, secretHash: hashSecret(secret, pepper), label, role });
   return { id: row.id, keyId, apiKey: `spx_${keyId}_${secret}` };
 }

@@ -1,6 +1,7 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Patch, Post, Query } from '@nestjs/common';
-import { ApiBearerAuth, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ZodResponse } from 'nestjs-zod';
+import { MinRole } from '../auth/access';
 import { Tenant, type TenantContext } from '../auth/tenant';
 import {
   CollectionDto,
@@ -13,12 +14,12 @@ import {
 import { CollectionsService } from './collections.service';
 
 @ApiTags('collections')
-@ApiBearerAuth()
 @Controller('v1/collections')
 export class CollectionsController {
   constructor(private readonly collections: CollectionsService) {}
 
   @Post()
+  @MinRole('member')
   @ApiOperation({ summary: 'Create a collection' })
   @ZodResponse({ status: 201, type: CollectionDto })
   create(@Tenant() t: TenantContext, @Body() body: CreateCollectionDto) {
@@ -26,6 +27,7 @@ export class CollectionsController {
   }
 
   @Get()
+  @MinRole('viewer')
   @ApiOperation({ summary: 'List collections, newest first' })
   @ZodResponse({ status: 200, type: CollectionPageDto })
   list(@Tenant() t: TenantContext, @Query() query: CollectionPageQueryDto) {
@@ -33,6 +35,7 @@ export class CollectionsController {
   }
 
   @Get(':id')
+  @MinRole('viewer')
   @ApiOperation({ summary: 'Read a collection' })
   @ZodResponse({ status: 200, type: CollectionDto })
   get(@Tenant() t: TenantContext, @Param() params: CollectionIdParamDto) {
@@ -40,6 +43,7 @@ export class CollectionsController {
   }
 
   @Patch(':id')
+  @MinRole('member')
   @ApiOperation({ summary: 'Rename a collection' })
   @ZodResponse({ status: 200, type: CollectionDto })
   rename(@Tenant() t: TenantContext, @Param() params: CollectionIdParamDto, @Body() body: RenameCollectionDto) {
@@ -47,6 +51,7 @@ export class CollectionsController {
   }
 
   @Delete(':id')
+  @MinRole('member')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a collection (at once from every read)' })
   @ApiNoContentResponse({ description: 'Deleted.' })

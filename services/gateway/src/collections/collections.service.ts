@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { Collection, decodeCursor, type EntityManager, type Page, toPage } from '@sessionpix/db';
 import type { TenantContext } from '../auth/tenant';
+import { auditInOrg } from '../audit/audit-trail';
 import { ProblemError } from '../http/problem';
 
 export interface CollectionView {
@@ -47,9 +48,11 @@ export class CollectionsService {
 
   /** Tombstone: gone from every read at once; its items follow in the items issue's purge. */
   async remove(t: TenantContext, id: string): Promise<void> {
-    const collection = await this.load(t.em, id);
-    collection.deletedAt = new Date();
-    await t.em.flush();
+    await t.em.transactional(async (tx) => {
+      const collection = await this.load(tx, id);
+      collection.deletedAt = new Date();
+      auditInOrg(tx, t, 'collection.deleted', { type: 'collection', id });
+    });
   }
 
   /** The caller's collection or a 404; shared by the routes nested under a collection. */

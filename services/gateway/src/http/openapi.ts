@@ -1,6 +1,8 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
+import { BEARER_SCHEME, COOKIE_SCHEME } from '../auth/access';
+import { SESSION_COOKIE } from '../auth/cookies';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
 export function buildOpenApiDocument(app: INestApplication, serverUrl: string): OpenAPIObject {
@@ -12,7 +14,25 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
     )
     .setVersion('1')
     .addServer(serverUrl)
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'An API key: spx_<keyId>_<secret>' })
+    .addBearerAuth(
+      {
+        type: 'http',
+        scheme: 'bearer',
+        description:
+          'An API key (spx_<keyId>_<secret>, bound to its organization and role), or a user’s access token: ' +
+          'one from POST /v1/auth/sign-in with session "bearer", or a Cognito ID token where Cognito is the identity provider.',
+      },
+      BEARER_SCHEME,
+    )
+    .addCookieAuth(
+      SESSION_COOKIE,
+      {
+        type: 'apiKey',
+        in: 'cookie',
+        description: 'The web’s sign-in session (HttpOnly, Secure, SameSite=Strict), set by POST /v1/auth/sign-in.',
+      },
+      COOKIE_SCHEME,
+    )
     .build();
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));
 }

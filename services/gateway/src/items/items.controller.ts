@@ -1,7 +1,8 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req } from '@nestjs/common';
-import { ApiBearerAuth, ApiBody, ApiConsumes, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { FastifyRequest } from 'fastify';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, Req, Res } from '@nestjs/common';
+import { ApiBody, ApiConsumes, ApiNoContentResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ZodResponse } from 'nestjs-zod';
+import { MinRole } from '../auth/access';
 import { Tenant, type TenantContext } from '../auth/tenant';
 import {
   CreateUploadDto,
@@ -16,7 +17,6 @@ import { ItemsService } from './items.service';
 import { UploadsService } from './uploads.service';
 
 @ApiTags('items')
-@ApiBearerAuth()
 @Controller('v1')
 export class ItemsController {
   constructor(
@@ -25,6 +25,7 @@ export class ItemsController {
   ) {}
 
   @Post('collections/:id/items')
+  @MinRole('member')
   @ApiOperation({ summary: 'Upload photos (multipart, one or more parts named "file")' })
   @ApiConsumes('multipart/form-data')
   @ApiBody({
@@ -35,11 +36,17 @@ export class ItemsController {
     },
   })
   @ZodResponse({ status: 202, type: UploadAcceptedDto })
-  async upload(@Tenant() t: TenantContext, @Param() params: IdParamDto, @Req() request: FastifyRequest) {
-    return { items: await this.uploads.acceptMultipart(t, params.id, request) };
+  async upload(
+    @Tenant() t: TenantContext,
+    @Param() params: IdParamDto,
+    @Req() request: FastifyRequest,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ) {
+    return { items: await this.uploads.acceptMultipart(t, params.id, request, reply) };
   }
 
   @Post('collections/:id/uploads')
+  @MinRole('member')
   @ApiOperation({ summary: 'Start a direct upload: a presigned S3 PUT, then POST /v1/uploads/{id}/complete' })
   @ZodResponse({ status: 201, type: PresignedUploadDto })
   presign(@Tenant() t: TenantContext, @Param() params: IdParamDto, @Body() body: CreateUploadDto) {
@@ -47,6 +54,7 @@ export class ItemsController {
   }
 
   @Post('uploads/:id/complete')
+  @MinRole('member')
   @ApiOperation({ summary: 'Finish a direct upload; the photo then goes through ingest' })
   @ZodResponse({ status: 202, type: UploadAcceptedDto })
   async complete(@Tenant() t: TenantContext, @Param() params: IdParamDto) {
@@ -54,6 +62,7 @@ export class ItemsController {
   }
 
   @Get('collections/:id/items')
+  @MinRole('viewer')
   @ApiOperation({ summary: 'List a collection’s items, newest first' })
   @ZodResponse({ status: 200, type: ItemPageDto })
   list(@Tenant() t: TenantContext, @Param() params: IdParamDto, @Query() query: ItemPageQueryDto) {
@@ -61,6 +70,7 @@ export class ItemsController {
   }
 
   @Get('items/:id')
+  @MinRole('viewer')
   @ApiOperation({ summary: 'Read an item: status, reason, renditions and results' })
   @ZodResponse({ status: 200, type: ItemDto })
   get(@Tenant() t: TenantContext, @Param() params: IdParamDto) {
@@ -68,6 +78,7 @@ export class ItemsController {
   }
 
   @Delete('items/:id')
+  @MinRole('member')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an item: gone from every read at once, objects purged shortly after' })
   @ApiNoContentResponse({ description: 'Deleted.' })
@@ -76,6 +87,7 @@ export class ItemsController {
   }
 
   @Post('items/:id/retry')
+  @MinRole('member')
   @ApiOperation({ summary: 'Retry a failed item from the step that failed' })
   @ZodResponse({ status: 202, type: ItemDto })
   retry(@Tenant() t: TenantContext, @Param() params: IdParamDto) {
