@@ -1,0 +1,2 @@
+export { startSesStandin, headerOf, type SesStandin, type SesStandinOptions, type StoredEmail } from './standin';
+export { startSesFaultProxy, type SesFault, type SesFaultProxy, type SesProxyRequest } from './fault-proxy';
