@@ -1,2 +1,10 @@
 export { billingService } from './billing.service';
 export { BillingModule } from './billing.module';
+export { EventApplier, kindOf } from './apply';
+export { Reconciler, REPLAY_OVERLAP_MS, type ReplayReport, type SweepReport, type DriftItem } from './reconcile';
+export { ReportService, renderReportCsv, renderReportTable, type ReconciliationReport } from './report';
+export { CheckoutService } from './checkout';
+export { purgeBillingRecords, billingRetentionCutoff, type BillingPurgeReport } from './retention';
+export { STRIPE_API_VERSION, StripeApi } from './stripe/stripe-api';
+export * as records from './stripe/records';
+export * as billingStore from './store';

@@ -1,0 +1,1 @@
+export { billingDriftFound, billingEventsApplied, billingReplayCursorAge } from '@sessionpix/observability';
