@@ -1,8 +1,9 @@
 #!/bin/sh
 # Collects what the runtime image needs from a built tree (after `npm run build`) into OUT:
 # the root and workspace manifests, every workspace's compiled dist/ (without declarations and
-# build info), the vision prompts that libs/vision reads at run time from ../src/prompts, and
-# this directory's entry point. The Dockerfile runs it in the build stage; a test runs it on
+# build info), the vision prompts that libs/vision reads at run time from ../src/prompts, the
+# e-mail templates services/notifications reads from ../src/templates, and this directory's
+# entry point. The Dockerfile runs it in the build stage; a test runs it on
 # the developer's tree, so what the image copies is checked without a container engine.
 #
 # usage: collect-runtime.sh SOURCE_ROOT OUT
@@ -42,6 +43,10 @@ find "$out" -type f \( -name '*.d.ts' -o -name '*.d.ts.map' -o -name '*.tsbuildi
 # libs/vision resolves prompts as <package>/src/prompts/<version>.md from dist/ at run time.
 mkdir -p "$out/libs/vision/src"
 cp -R "$src/libs/vision/src/prompts" "$out/libs/vision/src/prompts"
+
+# services/notifications reads its e-mail templates from <package>/src/templates the same way.
+mkdir -p "$out/services/notifications/src"
+cp -R "$src/services/notifications/src/templates" "$out/services/notifications/src/templates"
 
 mkdir -p "$out/deploy"
 cp "$src/deploy/docker-entrypoint.sh" "$out/deploy/docker-entrypoint.sh"

@@ -19,6 +19,8 @@ usage: sessionpix <command> [arguments]
                        run that one service (the same as `serve <name>`)
   migrate              apply pending database migrations, then exit
   admin <command>      the admin CLI (`sessionpix admin help` lists its commands)
+  billing-cli <command>
+                       the billing team's CLI: report, replay, resync (`sessionpix billing-cli help`)
   probe [path]         GET http://127.0.0.1:$OPS_PORT<path> (default /readyz); exit 0 on 2xx
   help                 this text
 EOF
@@ -60,6 +62,9 @@ case "$command" in
     ;;
   admin)
     exec node apps/sessionpix/dist/admin.js "$@"
+    ;;
+  billing-cli)
+    exec node apps/sessionpix/dist/billing-cli.js "$@"
     ;;
   probe)
     exec node -e '

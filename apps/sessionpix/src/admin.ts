@@ -1,7 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@sessionpix/config';
 import { API_KEY_ROLES, type ApiKeyRole, issueApiKey } from '@sessionpix/gateway';
-import { ApiKey, emForOrg, emForSystem, openOrm, Organization, recordAudit, type MikroORM } from '@sessionpix/db';
+import { EmailOperations } from '@sessionpix/notifications';
+import { ApiKey, emForOrg, emForSystem, EquipmentCatalogEntry, openOrm, Organization, recordAudit, type MikroORM } from '@sessionpix/db';
+import { CatalogEntrySchema } from '@sessionpix/vision';
 
 const USAGE = `usage: npm run admin -- <command> [options]
 
@@ -11,6 +14,20 @@ const USAGE = `usage: npm run admin -- <command> [options]
                                       issue another API key (shown once; role member by default)
   apikey:list --org <id>              list an org's keys (key id, label, role, last use)
   apikey:revoke --key-id <keyId>      revoke a key at once
+  catalog:add --file <entry.json>     add equipment to the catalog (one entry or an array); an entry
+                                      with an existing slug replaces it
+  catalog:list                        list the equipment catalog
+  email:in-doubt [--limit <n>]        e-mails that may or may not have been sent (a crash mid-send); never resent
+  email:resolve --id <outboxId> --outcome sent|not-sent
+                                      settle an in-doubt e-mail once you know (SES sending records):
+                                      sent records it; not-sent sends it
+  policy:announce --effective-date <YYYY-MM-DD> [--summary <text>] [--policy-url <url>]
+                                      P22: e-mail every active user the privacy policy's new effective
+                                      date (a batch job; once per effective date)
+  broadcast:status [--id <broadcastId>]
+                                      a broadcast's progress (the latest without --id)
+  broadcast:pause --id <broadcastId>  stop sending it (e-mails already at SES are not recalled)
+  broadcast:resume --id <broadcastId> go on where it stopped
 
 The last line of every command's output is one JSON object.`;
 
@@ -103,9 +120,126 @@ async function run(orm: MikroORM, pepper: string, command: string, args: Args): 
       await em.flush();
       return { keyId, revokedAt: key.revokedAt };
     }
+    case 'catalog:add':
+      return addCatalogEntries(orm, required(args, 'file'));
+    case 'catalog:list': {
+      const entries = await emForSystem(orm).find(EquipmentCatalogEntry, {}, { orderBy: { slug: 'asc' } });
+      return {
+        entries: entries.map((e) => {
+          const layout = e.layout as { approximate?: boolean; controls?: unknown[] } | null | undefined;
+          return {
+            slug: e.slug,
+            brand: e.brand,
+            model: e.model,
+            category: e.category,
+            aliases: e.aliases,
+            controls: layout?.controls?.length ?? 0,
+            approximate: layout?.approximate ?? null,
+            source: e.source,
+          };
+        }),
+      };
+    }
+    case 'email:in-doubt':
+    case 'email:resolve':
+    case 'policy:announce':
+    case 'broadcast:status':
+    case 'broadcast:pause':
+    case 'broadcast:resume':
+      return emailCommand(orm, command, args);
     default:
       throw new UsageError(command ? `unknown command ${command}` : 'name a command');
   }
+}
+
+/**
+ * Operators' catalog entries (source `operator`): validated against the catalog schema, then
+ * inserted, or written over the entry with the same slug (a shipped one included, which the
+ * seed then leaves alone).
+ */
+async function addCatalogEntries(orm: MikroORM, file: string): Promise<unknown> {
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    throw new UsageError(`--file ${file}: ${(err as Error).message}`);
+  }
+  const list = Array.isArray(json) ? json : [json];
+  const entries = list.map((raw, i) => {
+    const parsed = CatalogEntrySchema.safeParse(raw);
+    if (!parsed.success) {
+      const where = list.length > 1 ? `entry ${i + 1}: ` : '';
+      throw new UsageError(`--file ${file}: ${where}${parsed.error.issues.map((x) => `${x.path.join('.') || '(entry)'}: ${x.message}`).join('; ')}`);
+    }
+    return parsed.data;
+  });
+  const em = emForSystem(orm);
+  const written: { slug: string; action: 'created' | 'replaced' }[] = [];
+  await em.transactional(async (tx) => {
+    for (const entry of entries) {
+      const existing = await tx.findOne(EquipmentCatalogEntry, { slug: entry.slug });
+      const values = { ...entry, layout: entry.layout as Record<string, unknown> | null, source: 'operator' as const };
+      if (existing) tx.assign(existing, values);
+      else tx.create(EquipmentCatalogEntry, values);
+      written.push({ slug: entry.slug, action: existing ? 'replaced' : 'created' });
+    }
+  });
+  return { written };
+}
+
+/** E-mail operations (notifications): in-doubt e-mails and broadcasts (P22). */
+async function emailCommand(orm: MikroORM, command: string, args: Args): Promise<unknown> {
+  const ops = new EmailOperations(orm, loadConfig(process.env, { services: [] }));
+  try {
+    switch (command) {
+      case 'email:in-doubt': {
+        const limit = args.limit === undefined ? 100 : Number(args.limit);
+        if (!Number.isInteger(limit) || limit < 1 || limit > 10_000) throw new UsageError('--limit must be 1–10000');
+        const emails = await ops.inDoubt(limit);
+        return { count: emails.length, emails };
+      }
+      case 'email:resolve': {
+        const outcome = required(args, 'outcome');
+        if (outcome !== 'sent' && outcome !== 'not-sent') throw new UsageError('--outcome must be sent or not-sent');
+        return await ops.resolve(uuidArg(args, 'id'), outcome).catch((err: Error) => {
+          throw new UsageError(err.message);
+        });
+      }
+      case 'policy:announce': {
+        const effectiveDate = required(args, 'effective-date');
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(effectiveDate) || Number.isNaN(Date.parse(`${effectiveDate}T00:00:00Z`))) {
+          throw new UsageError('--effective-date must be a date, YYYY-MM-DD');
+        }
+        const summary = args.summary?.trim();
+        if (summary !== undefined && (summary.length === 0 || summary.length > 2000)) throw new UsageError('--summary is 1–2000 characters');
+        const config = loadConfig(process.env, { services: [] });
+        const policyUrl = args['policy-url'] ?? new URL('privacy', config.WEB_APP_URL.endsWith('/') ? config.WEB_APP_URL : `${config.WEB_APP_URL}/`).toString();
+        if (!/^https?:\/\//.test(policyUrl)) throw new UsageError('--policy-url must be an http(s) URL');
+        return await ops.announcePolicy({ effectiveDate, summary, policyUrl });
+      }
+      case 'broadcast:status': {
+        const progress = await ops.progress(args.id === undefined ? undefined : uuidArg(args, 'id'));
+        if (!progress) throw new UsageError(args.id ? `no broadcast ${args.id}` : 'there is no broadcast yet');
+        return progress;
+      }
+      case 'broadcast:pause':
+        return await ops.pause(uuidArg(args, 'id')).catch((err: Error) => {
+          throw new UsageError(err.message);
+        });
+      default:
+        return await ops.resume(uuidArg(args, 'id')).catch((err: Error) => {
+          throw new UsageError(err.message);
+        });
+    }
+  } finally {
+    await ops.close();
+  }
+}
+
+function uuidArg(args: Args, name: string): string {
+  const id = required(args, name);
+  if (!UUID.test(id)) throw new UsageError(`--${name} must be an id (a UUID)`);
+  return id;
 }
 
 async function main(): Promise<number> {
@@ -124,6 +258,13 @@ async function main(): Promise<number> {
         label: { type: 'string' },
         'key-id': { type: 'string' },
         role: { type: 'string' },
+        file: { type: 'string' },
+        id: { type: 'string' },
+        limit: { type: 'string' },
+        outcome: { type: 'string' },
+        'effective-date': { type: 'string' },
+        summary: { type: 'string' },
+        'policy-url': { type: 'string' },
       },
       strict: true,
     }).values as Args;

@@ -12,6 +12,7 @@ async function main(): Promise<void> {
       ? `applied ${report.applied.length} migration(s) to ${where}: ${report.applied.join(', ')}\n`
       : `database ${where} is up to date\n`,
   );
+  if (report.catalogSeeded > 0) process.stdout.write(`equipment catalog: wrote ${report.catalogSeeded} shipped entr${report.catalogSeeded === 1 ? 'y' : 'ies'}\n`);
 }
 
 main().catch((err: unknown) => {

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { ConfigError, loadConfig } from '@sessionpix/config';
 import { migrateDatabase } from '@sessionpix/db';
 import { startProcess } from '@sessionpix/runtime';
-import { startS3Standin } from '@sessionpix/testing';
+import { type FakeStripe, seedPricesFor, startFakeStripe, startS3Standin, startSesStandin } from '@sessionpix/testing';
+import { randomBytes } from 'node:crypto';
 import { loadServices } from './services';
 
 const DATA_DIR = resolve(process.env.SESSIONPIX_DATA_DIR ?? join(__dirname, '..', '..', '..', '.data'));
@@ -36,6 +37,27 @@ async function main(): Promise<void> {
     notes.push(`objects: local S3 stand-in at ${s3.endpoint}, data in ${dataDir}`);
   }
 
+  // Billing: without a Stripe key, a local fake of the Stripe API (checkout links complete at
+  // once) that delivers signed webhooks to this gateway.
+  let fakeStripe: FakeStripe | undefined;
+  if (!env.STRIPE_SECRET_KEY && !env.STRIPE_API_BASE_URL) {
+    const plans = loadConfig({ BILLING_PLANS: env.BILLING_PLANS }, { services: [] }).BILLING_PLANS;
+    fakeStripe = await startFakeStripe({ prices: seedPricesFor(plans) });
+    env.STRIPE_API_BASE_URL = fakeStripe.url;
+    env.STRIPE_SECRET_KEY = 'sk_test_sessionpix_local';
+    env.STRIPE_WEBHOOK_SECRETS ??= `whsec_${randomBytes(24).toString('base64url')}`;
+    notes.push(`payments: local Stripe stand-in at ${fakeStripe.url} (no real payments)`);
+  }
+
+  if (!env.AWS_ENDPOINT_URL_SESV2 && !env.SES_FROM_ADDRESS) {
+    // No SES configured: e-mail goes to a local SES v2 stand-in, readable in a browser, so a new
+    // user can confirm their account on a laptop. The mail lives in its memory only.
+    const ses = await startSesStandin({ port: Number(env.SES_STANDIN_PORT ?? 0) });
+    env.AWS_ENDPOINT_URL_SESV2 = ses.endpoint;
+    env.SES_FROM_ADDRESS = 'sessionpix <no-reply@sessionpix.example>';
+    notes.push(`e-mail:  local SES stand-in, nothing leaves this machine; read the mail at ${ses.viewerUrl} (JSON: ${ses.endpoint}/store)`);
+  }
+
   const config = loadConfig(env);
   Object.assign(process.env, env);
   const migration = await migrateDatabase(config.DATABASE_URL);
@@ -43,6 +65,9 @@ async function main(): Promise<void> {
     migration.applied.length > 0 ? `database: applied ${migration.applied.join(', ')}` : 'database: up to date',
   );
   const running = await startProcess({ config, available: loadServices(config.SESSIONPIX_SERVICES) });
+  if (fakeStripe && running.httpUrl && config.STRIPE_WEBHOOK_SECRETS) {
+    fakeStripe.setWebhook({ url: `${running.httpUrl}/v1/billing/webhook`, secret: config.STRIPE_WEBHOOK_SECRETS[0] });
+  }
   process.stdout.write(
     [
       'sessionpix is running',

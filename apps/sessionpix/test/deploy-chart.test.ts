@@ -26,6 +26,7 @@ const WORKER_KEYS = SERVICE_KEYS.filter((k) => k !== 'gateway');
 /** Contract variables the chart deliberately never sets, and why. */
 const NOT_FOR_KUBERNETES: Record<string, string> = {
   SESSIONPIX_ALLOW_LOCAL_ENDPOINTS: 'laptop stand-ins only; the chart runs NODE_ENV=production, which refuses it',
+  SNS_ALLOWED_LOCAL_HOSTS: 'a local SNS stand-in for tests only; refused when NODE_ENV=production',
 };
 
 function readYaml(path: string): Values {
@@ -122,7 +123,13 @@ describe('the Helm chart', () => {
       ['the API key pepper as plain configuration', 'env.API_KEY_PEPPER', 'x'.repeat(40)],
       ['a variable the chart sets itself', 'ingest.env.INGEST_CONCURRENCY', '4'],
       ['the pepper mounted into a worker', 'ingest.secret.keys', ['API_KEY_PEPPER']],
-      ['anything mounted into billing before it reads a secret', 'billing.secret.keys', ['AWS_ACCESS_KEY_ID']],
+      ['AWS keys mounted into billing, which needs nothing from AWS', 'billing.secret.keys', ['STRIPE_SECRET_KEY', 'AWS_ACCESS_KEY_ID']],
+      ['a billing without the Stripe key', 'billing.secret.keys', []],
+      ['the Stripe secret key mounted into the gateway', 'gateway.secret.keys', ['API_KEY_PEPPER', 'STRIPE_SECRET_KEY']],
+      ['the Stripe secret key mounted into a worker', 'notifications.secret.keys', ['STRIPE_SECRET_KEY']],
+      ['the webhook secrets mounted into billing', 'billing.secret.keys', ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRETS']],
+      ['the Stripe secret key as plain configuration', 'env.STRIPE_SECRET_KEY', 'sk_live_x'],
+      ['the webhook secrets as plain configuration', 'gateway.env.STRIPE_WEBHOOK_SECRETS', 'whsec_x'],
       ['a gateway without the pepper', 'gateway.secret.keys', []],
       ['keys without a Secret to read them from', 'visionPass1.secret', { existingSecret: '', keys: ['AWS_ACCESS_KEY_ID'] }],
       ['a concurrency for a service without a queue', 'billing.concurrency', 4],
@@ -323,6 +330,23 @@ describe('the Helm chart', () => {
       expect(schemaOf('gateway')).toBe('#/definitions/gatewaySecret');
       for (const key of WORKER_KEYS) expect(schemaOf(key)).not.toBe('#/definitions/gatewaySecret');
       expect(schemaOf('billing')).toBe('#/definitions/billingSecret');
+    });
+
+    it('mounts the Stripe secret key only into billing, and the webhook secrets and billing-team token only into the gateway', () => {
+      const holders = (secret: string) =>
+        Object.entries(secretEnums)
+          .filter(([, keys]) => keys.includes(secret))
+          .map(([name]) => name);
+      expect(holders('STRIPE_SECRET_KEY')).toEqual(['billingSecret']);
+      expect(holders('STRIPE_WEBHOOK_SECRETS')).toEqual(['gatewaySecret']);
+      expect(holders('BILLING_ADMIN_TOKEN')).toEqual(['gatewaySecret']);
+      for (const secret of ['STRIPE_SECRET_KEY', 'STRIPE_WEBHOOK_SECRETS', 'BILLING_ADMIN_TOKEN']) {
+        expect(envEnum.has(secret), secret).toBe(false);
+        expect(templateNames.has(secret), secret).toBe(false);
+      }
+      expect(((defaults.billing as Values).secret as Values).keys).toEqual(['STRIPE_SECRET_KEY']);
+      expect(((defaults.gateway as Values).secret as Values).keys).toContain('STRIPE_WEBHOOK_SECRETS');
+      expect(((defaults.billing as Values).networkPolicy as Values).httpsEgress).toBe(true);
     });
 
     it('gives every worker the variables it consumes queues with, and the gateway none', () => {

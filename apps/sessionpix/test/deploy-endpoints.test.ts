@@ -10,7 +10,14 @@ import { ConfigError, loadConfig } from '@sessionpix/config';
  */
 
 const ROOT = join(__dirname, '..', '..', '..');
-const base = { AWS_REGION: 'us-east-1', S3_BUCKET: 'sessionpix-test' };
+const base = {
+  AWS_REGION: 'us-east-1',
+  S3_BUCKET: 'sessionpix-test',
+  // The notifications service's sender (it runs by default).
+  SES_FROM_ADDRESS: 'no-reply@sessionpix.example',
+  // The billing service's Stripe key (it runs by default).
+  STRIPE_SECRET_KEY: 'sk_test_deploy',
+};
 
 function problemsOf(env: Record<string, string>): { variable: string; message: string }[] {
   try {
@@ -89,6 +96,7 @@ describe('outbound endpoints', () => {
       NODE_ENV: 'production',
       SESSIONPIX_SERVICES: 'notifications',
       SESSIONPIX_ALLOW_LOCAL_ENDPOINTS: 'true',
+      EMAIL_UNSUBSCRIBE_SECRET: 'u'.repeat(32),
     };
     expect(problemsOf(production).map((p) => p.variable).sort()).toEqual([
       'AWS_ENDPOINT_URL_S3',
@@ -126,6 +134,33 @@ describe('outbound endpoints', () => {
     });
     expect(result.status).toBe(1);
     expect(result.stderr).toMatch(/AWS_ENDPOINT_URL_SESV2: mail\.example\.net is not an allowed endpoint.*\(P10\)/);
+  });
+});
+
+describe('P10: Stripe', () => {
+  it('P10: billing given a Stripe API host other than api.stripe.com refuses to start, naming the variable', () => {
+    const result = spawnSync('sh', [join(ROOT, 'deploy', 'docker-entrypoint.sh'), 'billing'], {
+      env: {
+        PATH: process.env.PATH,
+        NODE_ENV: 'production',
+        STRIPE_SECRET_KEY: 'sk_live_deploytest',
+        STRIPE_API_BASE_URL: 'https://api.stripe.com.evil.example',
+      },
+      encoding: 'utf8',
+      timeout: 30_000,
+    });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/STRIPE_API_BASE_URL: api\.stripe\.com\.evil\.example is not an allowed endpoint.*\(P10\)/);
+  });
+
+  it('P10: accepts only api.stripe.com over TLS, or a stand-in on loopback', () => {
+    expect(problemsOf({ ...base, STRIPE_API_BASE_URL: 'https://api.stripe.com' })).toEqual([]);
+    expect(problemsOf({ ...base, STRIPE_API_BASE_URL: 'http://127.0.0.1:12111' })).toEqual([]);
+    for (const url of ['http://api.stripe.com', 'https://connect.stripe.com', 'http://stripe:12111']) {
+      expect(problemsOf({ ...base, STRIPE_API_BASE_URL: url, SESSIONPIX_ALLOW_LOCAL_ENDPOINTS: 'true' }).map((p) => p.variable), url).toEqual([
+        'STRIPE_API_BASE_URL',
+      ]);
+    }
   });
 });
 

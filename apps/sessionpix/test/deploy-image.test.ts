@@ -137,11 +137,12 @@ describe('the container image', () => {
 
     afterAll(() => rmSync(out, { recursive: true, force: true }));
 
-    it('has the three entry points the entry script runs', () => {
+    it('has the four entry points the entry script runs', () => {
       const script = readFileSync(ENTRY, 'utf8');
       const targets = [...script.matchAll(/exec node (apps\/sessionpix\/dist\/[\w-]+\.js)/g)].map((m) => m[1]);
       expect([...new Set(targets)].sort()).toEqual([
         'apps/sessionpix/dist/admin.js',
+        'apps/sessionpix/dist/billing-cli.js',
         'apps/sessionpix/dist/main.js',
         'apps/sessionpix/dist/migrate.js',
       ]);
@@ -159,6 +160,17 @@ describe('the container image', () => {
         const file = join(out, 'libs/vision/dist', '..', 'src', 'prompts', `${version}.md`);
         expect(existsSync(file), version).toBe(true);
         expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(ROOT, 'libs/vision/src/prompts', `${version}.md`), 'utf8'));
+      }
+    });
+
+    it('has the e-mail templates where the notifications service reads them at run time (../src/templates from dist)', () => {
+      const dir = join(ROOT, 'services/notifications/src/templates');
+      const files = readdirSync(dir);
+      expect(files.length).toBeGreaterThan(2);
+      for (const name of files) {
+        const file = join(out, 'services/notifications/dist', '..', 'src', 'templates', name);
+        expect(existsSync(file), name).toBe(true);
+        expect(readFileSync(file, 'utf8')).toBe(readFileSync(join(dir, name), 'utf8'));
       }
     });
 
@@ -242,6 +254,12 @@ describe('the container image', () => {
       const result = runEntry(['admin', 'help'], baseEnv({}));
       expect(result.status).toBe(0);
       expect(result.stdout).toMatch(/org:create --name/);
+    });
+
+    it('runs the billing CLI (not the billing service, which `billing` starts)', () => {
+      const result = runEntry(['billing-cli', 'help'], baseEnv({}));
+      expect(result.status).toBe(0);
+      expect(result.stdout).toMatch(/report --from <date> --to <date>/);
     });
 
     it('runs the migrations: creates the database, applies them, then finds it up to date', async () => {

@@ -1,4 +1,4 @@
-export { configSchema, type RawConfig } from './schema';
+export { configSchema, parseFromAddress, type RawConfig } from './schema';
 export {
   loadConfig,
   ConfigError,

@@ -16,15 +16,20 @@ export type AppConfig = RawConfig & {
   apiKeyPepper: string;
   /** The key that signs built-in access tokens; a fixed development value outside production. */
   authTokenSecret: string;
+  /** The key of one-click unsubscribe links; a fixed development value outside production. */
+  emailUnsubscribeSecret: string;
 };
 
 const DEV_PEPPER = 'sessionpix-development-pepper-not-for-production';
 const DEV_AUTH_TOKEN_SECRET = 'sessionpix-development-token-secret-not-for-production';
+const DEV_EMAIL_UNSUBSCRIBE_SECRET = 'sessionpix-development-unsubscribe-secret-not-for-production';
 
 /** Which services need which edge: a service run alone with its edge unset must not start. */
 const REQUIRED_BY_SERVICE: Partial<Record<ServiceName, (keyof RawConfig)[]>> = {
   gateway: ['S3_BUCKET', 'AWS_REGION'],
   ingest: ['S3_BUCKET', 'AWS_REGION'],
+  notifications: ['SES_FROM_ADDRESS', 'AWS_REGION'],
+  billing: ['STRIPE_SECRET_KEY'],
 };
 
 function isUsRegion(region: string): boolean {
@@ -43,6 +48,8 @@ interface EndpointRule {
   /** Its hosts, as a person reads them in an error message. */
   hosts: string;
   isSubprocessorHost(host: string): boolean;
+  /** False: only the subprocessor or loopback, even with SESSIONPIX_ALLOW_LOCAL_ENDPOINTS. */
+  allowPrivate?: boolean;
 }
 
 /**
@@ -53,13 +60,20 @@ interface EndpointRule {
  * AWS_ENDPOINT_URL_<SERVICE> by itself, so each one present in the environment is checked, not
  * only those the schema names.
  *
- * Stripe: the billing issue adds its API base variable here, with api.stripe.com as its host.
+ * Stripe: STRIPE_API_BASE_URL names api.stripe.com (https) or a stand-in on loopback, nothing
+ * else — not even a private host with SESSIONPIX_ALLOW_LOCAL_ENDPOINTS.
  */
 const OUTBOUND_ENDPOINT_RULES: readonly EndpointRule[] = [
   {
     variables: /^AWS_ENDPOINT_URL(?:_[A-Z0-9_]+)?$/,
     hosts: '*.amazonaws.com or *.api.aws',
     isSubprocessorHost: (host) => host.endsWith('.amazonaws.com') || host.endsWith('.api.aws'),
+  },
+  {
+    variables: /^STRIPE_API_BASE_URL$/,
+    hosts: 'api.stripe.com',
+    isSubprocessorHost: (host) => host === 'api.stripe.com',
+    allowPrivate: false,
   },
 ];
 
@@ -106,7 +120,7 @@ function endpointProblem(
     }
     return undefined;
   }
-  if (isPrivateHost(host)) {
+  if (isPrivateHost(host) && rule.allowPrivate !== false) {
     return opts.allowLocal
       ? undefined
       : `${host} is a private host; only ${rule.hosts} or loopback are allowed (P10). For a local stand-in outside production set SESSIONPIX_ALLOW_LOCAL_ENDPOINTS=true`;
@@ -187,8 +201,24 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
       message: 'is required in production when IDENTITY_PROVIDER=builtin (it signs access tokens)',
     });
   }
+  // The gateway checks unsubscribe links, the notifications service writes them.
+  if (
+    config.NODE_ENV === 'production' &&
+    !config.EMAIL_UNSUBSCRIBE_SECRET &&
+    (services.includes('gateway') || services.includes('notifications'))
+  ) {
+    problems.push({
+      variable: 'EMAIL_UNSUBSCRIBE_SECRET',
+      message: 'is required in production where the gateway or the notifications service runs (it signs unsubscribe links)',
+    });
+  }
+  // Only the gateway receives Stripe's webhooks; without a secret it could check none of them.
+  if (config.NODE_ENV === 'production' && !config.STRIPE_WEBHOOK_SECRETS && services.includes('gateway')) {
+    problems.push({ variable: 'STRIPE_WEBHOOK_SECRETS', message: 'is required in production where the gateway runs (it checks Stripe webhook signatures)' });
+  }
   problems.push(...identityProblems(config));
   problems.push(...outboundEndpointProblems(env, config));
+  problems.push(...snsProblems(config));
   for (const service of services) {
     for (const variable of REQUIRED_BY_SERVICE[service] ?? []) {
       if (config[variable] === undefined) {
@@ -210,7 +240,43 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
     variable: 'AUTH_TOKEN_SECRET',
     message: 'is required in production to issue or check sign-in tokens',
   });
+  defineSecret(result, 'emailUnsubscribeSecret', config.EMAIL_UNSUBSCRIBE_SECRET, DEV_EMAIL_UNSUBSCRIBE_SECRET, {
+    variable: 'EMAIL_UNSUBSCRIBE_SECRET',
+    message: 'is required in production to write or check unsubscribe links',
+  });
   return result;
+}
+
+/**
+ * SES events arrive through SNS (P10: its certificates and subscription confirmations are
+ * fetched only from sns.<region>.amazonaws.com). Tests may trust a stand-in on loopback; never
+ * in production, and never another host. Topics live in US regions (P20).
+ */
+function snsProblems(config: RawConfig): { variable: string; message: string }[] {
+  const problems: { variable: string; message: string }[] = [];
+  const local = config.SNS_ALLOWED_LOCAL_HOSTS ?? [];
+  if (local.length > 0 && config.NODE_ENV === 'production') {
+    problems.push({
+      variable: 'SNS_ALLOWED_LOCAL_HOSTS',
+      message: 'is refused when NODE_ENV=production: SNS certificates come only from sns.<region>.amazonaws.com (P10)',
+    });
+  }
+  for (const entry of local) {
+    const host = entry.replace(/:\d+$/, '');
+    if (!isLoopbackHost(host)) {
+      problems.push({ variable: 'SNS_ALLOWED_LOCAL_HOSTS', message: `${host} is not a loopback host (P10)` });
+    }
+  }
+  for (const arn of config.SES_EVENTS_TOPIC_ARNS ?? []) {
+    const region = arn.split(':')[3];
+    if (!isUsRegion(region) && !config.SESSIONPIX_ALLOW_NON_US_REGION) {
+      problems.push({
+        variable: 'SES_EVENTS_TOPIC_ARNS',
+        message: `${arn} is in ${region}, not a US region; data is hosted in US regions only (P20)`,
+      });
+    }
+  }
+  return problems;
 }
 
 /**
@@ -221,7 +287,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, opts: LoadOptio
  */
 function defineSecret(
   result: AppConfig,
-  key: 'apiKeyPepper' | 'authTokenSecret',
+  key: 'apiKeyPepper' | 'authTokenSecret' | 'emailUnsubscribeSecret',
   value: string | undefined,
   development: string,
   missing: { variable: string; message: string },

@@ -10,7 +10,16 @@ function problemsOf(env: Record<string, string>): { variable: string; message: s
   throw new Error('expected a ConfigError');
 }
 
-const edges = { AWS_REGION: 'us-east-1', S3_BUCKET: 'sessionpix-test' };
+const edges = {
+  AWS_REGION: 'us-east-1',
+  S3_BUCKET: 'sessionpix-test',
+  // The notifications service (one of the default six) needs its sender, and in production its link key.
+  SES_FROM_ADDRESS: 'sessionpix <no-reply@sessionpix.example>',
+  EMAIL_UNSUBSCRIBE_SECRET: 'u'.repeat(32),
+  // Billing needs its Stripe key; the gateway, in production, its webhook signing secrets.
+  STRIPE_SECRET_KEY: 'sk_test_configtest',
+  STRIPE_WEBHOOK_SECRETS: 'whsec_configtest',
+};
 
 describe('configuration', () => {
   it('applies the documented defaults', () => {
@@ -56,7 +65,10 @@ describe('configuration', () => {
     const problems = problemsOf({ SESSIONPIX_SERVICES: 'ingest' });
     expect(problems.map((p) => p.variable).sort()).toEqual(['AWS_REGION', 'S3_BUCKET']);
     expect(problems[0].message).toMatch(/required by the ingest service/);
-    expect(() => loadConfig({ SESSIONPIX_SERVICES: 'billing' })).not.toThrow();
+    expect(problemsOf({ SESSIONPIX_SERVICES: 'billing' })).toEqual([
+      { variable: 'STRIPE_SECRET_KEY', message: 'is required by the billing service' },
+    ]);
+    expect(() => loadConfig({ SESSIONPIX_SERVICES: 'billing', STRIPE_SECRET_KEY: 'sk_test_x' })).not.toThrow();
   });
 
   it('requires a real API key pepper in production', () => {

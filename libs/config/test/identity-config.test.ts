@@ -10,7 +10,16 @@ function problemsOf(env: Record<string, string>): { variable: string; message: s
   throw new Error('expected a ConfigError');
 }
 
-const edges = { AWS_REGION: 'us-east-1', S3_BUCKET: 'sessionpix-test' };
+const edges = {
+  AWS_REGION: 'us-east-1',
+  S3_BUCKET: 'sessionpix-test',
+  // The notifications service (one of the default six) needs its sender, and in production its link key.
+  SES_FROM_ADDRESS: 'sessionpix <no-reply@sessionpix.example>',
+  EMAIL_UNSUBSCRIBE_SECRET: 'u'.repeat(32),
+  // Billing needs its Stripe key; the gateway, in production, its webhook signing secrets.
+  STRIPE_SECRET_KEY: 'sk_test_configtest',
+  STRIPE_WEBHOOK_SECRETS: 'whsec_configtest',
+};
 const production = { ...edges, NODE_ENV: 'production', API_KEY_PEPPER: 'p'.repeat(32) };
 const cognito = { IDENTITY_PROVIDER: 'cognito', COGNITO_USER_POOL_ID: 'us-east-1_AbC123', COGNITO_CLIENT_ID: 'client1' };
 

@@ -44,6 +44,16 @@ export const AUDIT_ACTIONS = [
   'api_key.created',
   'api_key.revoked',
   'collection.deleted',
+  /** An owner started a Stripe Checkout Session. */
+  'billing.checkout_started',
+  /** An owner opened the Stripe Customer Portal. */
+  'billing.portal_opened',
+  /** The billing team read the reconciliation report (CLI or admin API). */
+  'billing.report_viewed',
+  /** The billing team re-fetched and applied one Stripe event. */
+  'billing.event_replayed',
+  /** The billing team compared one org with Stripe and healed it. */
+  'billing.org_resynced',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -5,3 +5,4 @@ export * from './items';
 export * from './events';
 export * from './accounts';
 export * from './emails';
+export * from './billing';

@@ -23,6 +23,8 @@ export interface QueueEmailInput<T extends EmailTemplateId> {
   dedupeKey: string;
   /** Must match the template's category when given. */
   category?: EmailCategory;
+  /** The broadcast (P22) this row belongs to. */
+  broadcastId?: string;
 }
 
 export interface QueuedEmail {
@@ -37,7 +39,10 @@ const address = z.email();
 /**
  * The e-mail outbox (P7), usable by every service: one `email_outbox` row per message, written
  * in the same transaction as the change that causes it, so a message exists exactly when the
- * change committed. The notifications worker sends pending rows.
+ * change committed. After the commit the caller hands the returned ids to
+ * `OutboxDispatcher.dispatch` (libs/queue), which enqueues one `notifications` job per row; a
+ * process that dies in between loses nothing, because the notifications service's sweeper
+ * enqueues pending rows that no queue holds.
  */
 @Injectable()
 export class OutboxWriter {
@@ -63,11 +68,21 @@ export class OutboxWriter {
     const now = new Date();
     const rows = await em.execute<{ id: string }[]>(
       `insert into "email_outbox"
-         ("id", "created_at", "updated_at", "template_id", "recipient", "data", "dedupe_key", "category", "status", "attempts")
-       values (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0)
+         ("id", "created_at", "updated_at", "template_id", "recipient", "data", "dedupe_key", "category", "status", "attempts", "broadcast_id")
+       values (?, ?, ?, ?, ?, ?, ?, ?, 'pending', 0, ?)
        on conflict ("dedupe_key") do nothing
        returning "id"`,
-      [uuidv7(), now, now, input.templateId, to, JSON.stringify(parsed.data), input.dedupeKey, template.category],
+      [
+        uuidv7(),
+        now,
+        now,
+        input.templateId,
+        to,
+        JSON.stringify(parsed.data),
+        input.dedupeKey,
+        template.category,
+        input.broadcastId ?? null,
+      ],
       'all',
     );
     return rows.length > 0 ? { id: rows[0].id, queued: true } : { id: null, queued: false };

@@ -1,4 +1,4 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** One registry per process, however many services it runs. */
 export const metricsRegistry = new Registry();
@@ -23,5 +23,25 @@ export const httpRequests = new Counter({
   name: 'sessionpix_http_requests_total',
   help: 'HTTP requests answered by the gateway, by route and status.',
   labelNames: ['method', 'route', 'status'] as const,
+  registers: [metricsRegistry],
+});
+
+export const billingEventsApplied = new Counter({
+  name: 'sessionpix_billing_events_total',
+  help: 'Stripe events the billing worker finished, by outcome (applied, ignored, unmatched, failed).',
+  labelNames: ['outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const billingReplayCursorAge = new Gauge({
+  name: 'sessionpix_billing_replay_cursor_age_seconds',
+  help: 'Age of the Stripe event replay cursor; Stripe keeps events 30 days, so alarm well before (25 days).',
+  registers: [metricsRegistry],
+});
+
+export const billingDriftFound = new Counter({
+  name: 'sessionpix_billing_drift_total',
+  help: 'Differences reconciliation found between the database and Stripe, by entity and action.',
+  labelNames: ['entity', 'action'] as const,
   registers: [metricsRegistry],
 });

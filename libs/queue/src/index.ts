@@ -8,5 +8,7 @@ export { REDIS, createRedis } from './redis';
 export { DelayedError, UnrecoverableError } from 'bullmq';
 export { DomainEvents } from './domain-events';
 export { ItemPipeline, type LoadedItem, type ItemQueue } from './item-pipeline';
-export { OutstandingSweeper, type SweepReport } from './sweeper';
+export { OutstandingSweeper, LIVE_JOB_STATES, type SweepReport } from './sweeper';
 export { JobSchedules } from './job-schedules';
+export { OutboxDispatcher, enqueueOutboxJob, OUTBOX_JOB_OPTIONS } from './outbox-dispatcher';
+export { RpcClient, RpcServer, RpcRemoteError, RpcTimeoutError, rpcRequestList } from './rpc';

@@ -62,6 +62,27 @@ export class JobProducer implements OnApplicationShutdown {
     return jobId;
   }
 
+  /**
+   * Many jobs of one queue in one round trip (BullMQ addBulk), each validated and given its
+   * deterministic id like `enqueue`; awaited, so a failure reaches the caller.
+   */
+  async enqueueMany<Q extends QueueName>(name: Q, payloads: readonly JobPayload<Q>[], opts: JobsOptions = {}): Promise<string[]> {
+    const jobs = payloads.map((payload) => {
+      const parsed = JOB_PAYLOAD_SCHEMAS[name].safeParse(payload);
+      if (!parsed.success) {
+        throw new InvalidJobPayloadError(
+          `refusing to enqueue an invalid ${name} payload: ${parsed.error.issues
+            .map((i) => `${i.path.join('.') || '(payload)'}: ${i.message}`)
+            .join('; ')}`,
+        );
+      }
+      const jobId = jobIdFor(name, parsed.data as JobPayload<Q>);
+      return { name, data: parsed.data, opts: { ...opts, jobId } };
+    });
+    if (jobs.length > 0) await this.queue(name).addBulk(jobs);
+    return jobs.map((j) => j.opts.jobId);
+  }
+
   /** Every queue this process has opened, or all of them; for the sweeper and metrics. */
   allQueues(): Queue[] {
     return QUEUE_NAMES.map((q) => this.queue(q));

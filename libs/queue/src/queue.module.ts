@@ -13,6 +13,8 @@ import { DomainEvents } from './domain-events';
 import { ItemPipeline } from './item-pipeline';
 import { OutstandingSweeper } from './sweeper';
 import { JobSchedules } from './job-schedules';
+import { RpcClient } from './rpc';
+import { OutboxDispatcher } from './outbox-dispatcher';
 
 @Global()
 @Module({})
@@ -41,8 +43,10 @@ export class QueueModule implements OnApplicationShutdown {
         ItemPipeline,
         OutstandingSweeper,
         JobSchedules,
+        RpcClient,
+        OutboxDispatcher,
       ],
-      exports: [REDIS, JobProducer, DomainEvents, ItemPipeline, OutstandingSweeper, JobSchedules],
+      exports: [REDIS, JobProducer, DomainEvents, ItemPipeline, OutstandingSweeper, JobSchedules, OutboxDispatcher, RpcClient],
     };
   }
 

@@ -62,6 +62,46 @@ export const QUEUE_SETTINGS = {
     lockDurationMs: 300_000,
     timeoutMs: 900_000,
   },
+  // One SES call per job. Transient SES errors (5xx, a refused connection) retry with backoff
+  // for about 40 minutes; throttling pauses the queue instead of using attempts. The SES call
+  // itself times out well inside timeoutMs.
+  notifications: {
+    concurrency: 8,
+    concurrencyVariable: 'NOTIFICATIONS_CONCURRENCY',
+    attempts: 8,
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    lockDurationMs: 60_000,
+    timeoutMs: 60_000,
+  },
+  // A broadcast run writes and enqueues outbox rows for a few minutes, then hands over to the next run.
+  'email-batch': {
+    concurrency: 2,
+    concurrencyVariable: 'EMAIL_BATCH_CONCURRENCY',
+    attempts: 5,
+    backoff: { type: 'exponential', delayMs: 10_000 },
+    lockDurationMs: 60_000,
+    timeoutMs: 600_000,
+  },
+  // One Stripe event per job: a re-fetch or two from Stripe inside one transaction. A Stripe
+  // outage fails the attempt (the ledger keeps the error) and backs off for about an hour in all;
+  // after that the replay job re-enqueues failed events every 10 minutes.
+  'billing-events': {
+    concurrency: 4,
+    concurrencyVariable: 'BILLING_CONCURRENCY',
+    attempts: 10,
+    backoff: { type: 'exponential', delayMs: 5_000 },
+    lockDurationMs: 60_000,
+    timeoutMs: 60_000,
+  },
+  // Replay (every 10 minutes), the nightly sweep of every org, the P14 purge: one at a time.
+  'billing-maintenance': {
+    concurrency: 1,
+    concurrencyVariable: 'MAINTENANCE_CONCURRENCY',
+    attempts: 3,
+    backoff: { type: 'exponential', delayMs: 60_000 },
+    lockDurationMs: 300_000,
+    timeoutMs: 3_600_000,
+  },
 } as const satisfies Record<QueueName, QueueSettings>;
 
 /**

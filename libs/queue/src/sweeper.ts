@@ -11,7 +11,9 @@ const NEXT_STEP: Partial<Record<ItemStatus, ItemQueue>> = {
   identified: 'vision-pass-2',
 };
 
-const LIVE_STATES = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+/** BullMQ states in which a job will still run (or is running): its id is taken. */
+export const LIVE_JOB_STATES: ReadonlySet<string> = new Set(['waiting', 'active', 'delayed', 'prioritized', 'waiting-children']);
+const LIVE_STATES = LIVE_JOB_STATES;
 const BATCH = 500;
 
 export interface SweepReport {

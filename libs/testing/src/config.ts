@@ -11,7 +11,10 @@ export function testConfig(env: Record<string, string | undefined>): AppConfig {
     QUEUE_PREFIX: uniquePrefix(),
     AWS_REGION: 'us-east-1',
     S3_BUCKET: 'sessionpix-test',
+    SES_FROM_ADDRESS: 'sessionpix <no-reply@sessionpix.test>',
     SHUTDOWN_GRACE_MS: '10000',
+    // The billing service needs a key; tests point STRIPE_API_BASE_URL at the fake Stripe.
+    STRIPE_SECRET_KEY: 'sk_test_sessionpix',
     ...env,
   });
 }
@@ -32,4 +35,15 @@ export function s3TestEnv(s3: {
   process.env.AWS_ACCESS_KEY_ID = s3.credentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = s3.credentials.secretAccessKey;
   return { AWS_ENDPOINT_URL_S3: s3.endpoint, S3_FORCE_PATH_STYLE: 'true', S3_BUCKET: s3.bucket };
+}
+
+/**
+ * The variables that point the notifications service at an SES stand-in (or a proxy in front
+ * of it). The stand-in accepts any signature but wants one, so when this process has no AWS
+ * keys it gets a dummy pair (the SDK's default chain reads them).
+ */
+export function sesTestEnv(ses: { endpoint: string }): Record<string, string> {
+  process.env.AWS_ACCESS_KEY_ID ??= 'local';
+  process.env.AWS_SECRET_ACCESS_KEY ??= 'local';
+  return { AWS_ENDPOINT_URL_SESV2: ses.endpoint };
 }

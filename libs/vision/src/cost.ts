@@ -78,3 +78,23 @@ export function costMicroUsd(modelId: string, usage: VisionUsage, table: PriceTa
     usage.cacheWriteTokens * p.cacheWritePerMTok;
   return Math.round(microUsdTimesMillion / 1_000_000);
 }
+
+/**
+ * VISION_PRICE_TABLE: inline JSON (starting with "{") or the path of a JSON file; unset, the
+ * built-in list prices. Throws an Error naming the variable, so a bad table stops start-up.
+ */
+export function priceTableFromSetting(setting: string | undefined, readFile: (path: string) => string): PriceTable {
+  if (!setting) return DEFAULT_PRICE_TABLE;
+  const inline = setting.trimStart().startsWith('{');
+  let json: unknown;
+  try {
+    json = JSON.parse(inline ? setting : readFile(setting));
+  } catch (err) {
+    throw new Error(`VISION_PRICE_TABLE: ${inline ? 'is not valid JSON' : `cannot read ${setting} as JSON`} (${(err as Error).message})`);
+  }
+  const parsed = PriceTableSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new Error(`VISION_PRICE_TABLE: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(table)'}: ${i.message}`).join('; ')}`);
+  }
+  return parsed.data;
+}

@@ -1,6 +1,7 @@
 export { createBedrockClient, type BedrockClientOptions } from './client';
 export { clockToTravel, travelToClock, isKnobClock, KNOB_CLOCK_PATTERN } from './clock';
 export {
+  priceTableFromSetting,
   costMicroUsd,
   findModelPrice,
   baseModelId,
@@ -21,6 +22,7 @@ export {
   TOOL_NAME,
   TOOL_DESCRIPTION,
   passForTool,
+  READABLE_SCHEMA_VERSIONS,
   toolInputJsonSchema,
   type PassOutput,
   type VisionPass,
@@ -29,6 +31,7 @@ export { loadPrompt, PROMPT_DIR, type LoadedPrompt } from './prompt-loader';
 export {
   buildConverseInput,
   type BuildConverseInputParams,
+  type DeviceCrop,
   type DeviceLayout,
   type VisionContext,
   type VisionImage,
@@ -36,4 +39,9 @@ export {
 export * from './schemas/pass1';
 export * from './schemas/pass2';
 export { describeIssues, readToolAnswer, type AnswerLimits, type ToolAnswer } from './validate';
+export * from './catalog';
+export * from './crops';
+export * from './estimate';
+export { supportsPromptCaching, promptCacheMinTokens } from './model-support';
+export * from './recall-sheet';
 export * from './worker';

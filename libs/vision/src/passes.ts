@@ -8,9 +8,19 @@ export type PassOutput<P extends VisionPass> = P extends 1 ? Pass1Output : Pass2
 
 export const TOOL_NAME = { 1: 'equipment_identification', 2: 'control_positions' } as const;
 /** Stored with each Analysis row; bump when the output schema changes shape. */
-export const SCHEMA_VERSION = { 1: 'equipment_identification.v1', 2: 'control_positions.v1' } as const;
+export const SCHEMA_VERSION = { 1: 'equipment_identification.v2', 2: 'control_positions.v1' } as const;
 /** Names the prompt file `prompts/<version>.md`; bump by adding a file, never by editing one. */
-export const PROMPT_VERSION = { 1: 'pass1.v1', 2: 'pass2.v1' } as const;
+export const PROMPT_VERSION = { 1: 'pass1.v2', 2: 'pass2.v2' } as const;
+
+/**
+ * Every schema version an Analysis row may carry, and the schema that reads it. v2 of pass 1
+ * only added optional fields, so its schema reads v1 rows as they are.
+ */
+export const READABLE_SCHEMA_VERSIONS: Readonly<Record<string, VisionPass>> = {
+  'equipment_identification.v1': 1,
+  'equipment_identification.v2': 1,
+  'control_positions.v1': 2,
+};
 
 export const OUTPUT_SCHEMA = { 1: Pass1OutputSchema, 2: Pass2OutputSchema } as const;
 

@@ -1,6 +1,8 @@
 import type { ContentBlock, ConverseCommandInput, SystemContentBlock, Tool } from '@aws-sdk/client-bedrock-runtime';
 import { z } from 'zod';
+import { MAX_IMAGE_BYTES, MAX_IMAGES_PER_REQUEST as MAX_IMAGES } from './crops';
 import { imageProblem, type VisionImageFormat } from './image-check';
+import { supportsPromptCaching } from './model-support';
 import { TOOL_DESCRIPTION, TOOL_NAME, toolInputJsonSchema, type VisionPass } from './passes';
 import { loadPrompt } from './prompt-loader';
 import { Pass1OutputSchema } from './schemas/pass1';
@@ -21,16 +23,31 @@ export interface VisionImage {
   label: string;
 }
 
-/** Optional layout of a device's controls (from a catalog), to help pass 2 name them. */
+/** Optional layout of a device's controls (from the catalog), so pass 2 fills in a known list. */
 export interface DeviceLayout {
   device_index: number;
-  controls: Array<{ label: string | null; section: string | null; type: (typeof CONTROL_TYPES)[number] }>;
+  /** Written from general knowledge rather than the maker's drawing: it may differ from the unit. */
+  approximate?: boolean;
+  controls: Array<{
+    label: string | null;
+    section: string | null;
+    type: (typeof CONTROL_TYPES)[number];
+    range?: string | null;
+    legend?: string[] | null;
+  }>;
+}
+
+/** Which image is the crop of which pass 1 device (1-based image numbers, as labelled). */
+export interface DeviceCrop {
+  device_index: number;
+  image_index: number;
 }
 
 export interface VisionContext {
   /** Pass 1's validated output, for pass 2. */
   pass1?: z.input<typeof Pass1OutputSchema>;
   layouts?: DeviceLayout[];
+  crops?: DeviceCrop[];
 }
 
 export interface BuildConverseInputParams {
@@ -39,20 +56,29 @@ export interface BuildConverseInputParams {
   images: VisionImage[];
   context?: VisionContext;
   maxTokens: number;
-  /** Adds cachePoint blocks after the tool config and the static system prompt (default true). */
+  /**
+   * Adds cachePoint blocks after the tool config and the static system prompt. Default: on for
+   * models that support prompt caching (see supportsPromptCaching), off for the rest.
+   */
   promptCaching?: boolean;
 }
 
-// Bedrock's Converse limits: 20 images, 3.75 MB each.
-const MAX_IMAGES = 20;
-const MAX_IMAGE_BYTES = 3_750_000;
 
 const LayoutSchema = z.strictObject({
   device_index: z.number().int().min(0),
+  approximate: z.boolean().optional(),
   controls: z.array(
-    z.strictObject({ label: z.string().max(120).nullable(), section: z.string().max(120).nullable(), type: z.enum(CONTROL_TYPES) }),
+    z.strictObject({
+      label: z.string().max(120).nullable(),
+      section: z.string().max(120).nullable(),
+      type: z.enum(CONTROL_TYPES),
+      range: z.string().max(60).nullable().optional(),
+      legend: z.array(z.string().max(24)).max(24).nullable().optional(),
+    }),
   ),
 });
+
+const CropSchema = z.strictObject({ device_index: z.number().int().min(0), image_index: z.number().int().min(2).max(20) });
 
 const ParamsSchema = z.strictObject({
   pass: z.union([z.literal(1), z.literal(2)]),
@@ -70,7 +96,9 @@ const ParamsSchema = z.strictObject({
     )
     .min(1)
     .max(MAX_IMAGES),
-  context: z.strictObject({ pass1: Pass1OutputSchema.optional(), layouts: z.array(LayoutSchema).optional() }).optional(),
+  context: z
+    .strictObject({ pass1: Pass1OutputSchema.optional(), layouts: z.array(LayoutSchema).optional(), crops: z.array(CropSchema).optional() })
+    .optional(),
   maxTokens: z.number().int().min(1).max(64_000),
   promptCaching: z.boolean().optional(),
 });
@@ -87,7 +115,7 @@ export function buildConverseInput(params: BuildConverseInputParams): ConverseCo
     const problem = imageProblem(img.bytes, img.format);
     if (problem) throw new TypeError(`buildConverseInput: image ${i + 1} (${img.label}) ${problem}`);
   });
-  const caching = p.promptCaching ?? true;
+  const caching = p.promptCaching ?? supportsPromptCaching(p.modelId);
   const toolName = TOOL_NAME[p.pass];
 
   const system: SystemContentBlock[] = [{ text: loadPrompt(p.pass).text }];
@@ -118,7 +146,11 @@ export function buildConverseInput(params: BuildConverseInputParams): ConverseCo
 function contextBlocks(context: z.output<typeof ParamsSchema>['context']): ContentBlock[] {
   const blocks: ContentBlock[] = [];
   if (context?.pass1) {
-    const devices = context.pass1.devices.map((d, device_index) => ({ device_index, ...d }));
+    const cropOf = new Map((context.crops ?? []).map((c) => [c.device_index, c.image_index]));
+    const devices = context.pass1.devices.map((d, device_index) => {
+      const crop = cropOf.get(device_index);
+      return { device_index, ...d, ...(crop ? { crop_image: `Image ${crop}` } : {}) };
+    });
     blocks.push({ text: `Equipment identified in pass 1 (JSON):\n${JSON.stringify(devices)}` });
   }
   if (context?.layouts?.length) {

@@ -9,6 +9,9 @@ import { EmailLinks } from './accounts/email-links';
 import { Sessions } from './accounts/sessions.service';
 import { ApiKeysController } from './api-keys/api-keys.controller';
 import { AuditLogController } from './audit/audit.controller';
+import { BillingClient } from './billing/billing-client';
+import { BillingAdminController, BillingController } from './billing/billing.controller';
+import { StripeWebhooks } from './billing/webhooks';
 import { AccessGuard } from './auth/access.guard';
 import { AccessRuleCheck } from './auth/access-rule.check';
 import { AccessTokens } from './auth/identity/access-tokens';
@@ -25,11 +28,16 @@ import { ProblemDetailsFilter } from './http/problem.filter';
 import { CollectionEventsController } from './items/events.controller';
 import { ItemViews } from './items/item-view';
 import { ItemsController } from './items/items.controller';
+import { RecallSheetController } from './items/recall-sheet.controller';
 import { ItemsService } from './items/items.service';
+import { EmailPreferencesController, SesEventsController, UnsubscribeController } from './notifications/email.controller';
+import { SesEvents } from './notifications/ses-events.service';
+import { SnsVerifier } from './notifications/sns-verifier';
 import { UploadsService } from './items/uploads.service';
 import { OrgsController } from './orgs/orgs.controller';
 import { OrgsService } from './orgs/orgs.service';
 import { UsageLog } from './usage/usage-log';
+import { ModelSpendController } from './usage/model-spend.controller';
 
 @Module({
   imports: [StorageModule, DiscoveryModule],
@@ -42,7 +50,14 @@ import { UsageLog } from './usage/usage-log';
     CollectionsController,
     ItemsController,
     CollectionEventsController,
+    RecallSheetController,
+    ModelSpendController,
     OpenApiController,
+    BillingController,
+    BillingAdminController,
+    EmailPreferencesController,
+    UnsubscribeController,
+    SesEventsController,
   ],
   providers: [
     CollectionsService,
@@ -67,6 +82,10 @@ import { UsageLog } from './usage/usage-log';
     },
     UsageLog,
     AccessRuleCheck,
+    BillingClient,
+    StripeWebhooks,
+    SnsVerifier,
+    SesEvents,
     { provide: OPENAPI_DOCUMENT, useValue: { document: null } satisfies OpenApiHolder },
     { provide: APP_GUARD, useClass: AccessGuard },
     { provide: APP_PIPE, useClass: ZodValidationPipe },

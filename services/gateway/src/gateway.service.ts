@@ -1,6 +1,8 @@
 import cookie from '@fastify/cookie';
 import multipart from '@fastify/multipart';
 import type { ServiceDefinition } from '@sessionpix/runtime';
+import { keepRawBody } from './billing/raw-body';
+import { STRIPE_WEBHOOK_PATH } from './billing/webhooks';
 import { GatewayModule } from './gateway.module';
 import { buildOpenApiDocument } from './http/openapi';
 import { OPENAPI_DOCUMENT, type OpenApiHolder } from './http/openapi.holder';
@@ -27,6 +29,8 @@ export const gatewayService: ServiceDefinition = {
     });
     // Reads the sign-in cookies (P18: the only cookies there are).
     await app.register(cookie);
+    // Stripe signs the exact bytes it sends: keep them for the webhook (Stripe events are small).
+    keepRawBody(app.getHttpAdapter().getInstance(), [STRIPE_WEBHOOK_PATH], 512 * 1024);
     // P6: every answered /v1 request is logged off the request path.
     app.get(UsageLog).install(app.getHttpAdapter().getInstance());
     app.get<OpenApiHolder>(OPENAPI_DOCUMENT).document = buildOpenApiDocument(app, config.PUBLIC_BASE_URL);

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { type OrgRole, roleAtLeast } from '@sessionpix/contracts';
+import { DEFAULT_BILLING_PLANS, type OrgRole, roleAtLeast } from '@sessionpix/contracts';
 import { Collection, emForOrg, emForSystem, Item, Membership, User } from '@sessionpix/db';
-import { issueApiKey } from '@sessionpix/gateway';
+import { billingService } from '@sessionpix/billing';
+import { gatewayService, issueApiKey } from '@sessionpix/gateway';
+import { type FakeStripe, seedPricesFor, startFakeStripe } from '@sessionpix/testing';
 import { bearer, type Gateway, registerUser, signIn, startGateway, testIp, uniqueEmail } from './accounts-support';
 
 /**
@@ -63,6 +65,7 @@ const role = (min: OrgRole, ok: number, other: number | 'own' = 404): Record<Who
 
 describe('P21: the authorization matrix', () => {
   let gw: Gateway;
+  let fakeStripe: FakeStripe | undefined;
   let orgA: string;
   let orgB: string;
   const creds = {} as Record<Exclude<Who, 'anonymous'>, { headers: Record<string, string>; email?: string; password?: string }>;
@@ -133,6 +136,19 @@ describe('P21: the authorization matrix', () => {
       expect: signedIn(400),
       call: () => ({ path: '/v1/me/password', body: { currentPassword: 'not the password', newPassword: 'a long enough password' } }),
     },
+    'GET /v1/me/email-preferences': { expect: signedIn(200), call: () => ({ path: '/v1/me/email-preferences' }) },
+    'PUT /v1/me/email-preferences': {
+      expect: signedIn(200),
+      call: () => ({ path: '/v1/me/email-preferences', body: { announcement: true } }),
+    },
+    // P15: one-click unsubscribe needs no sign-in; past the guard, a bogus token is a 400.
+    'GET /v1/email/unsubscribe': { expect: everyone(400), call: () => ({ path: '/v1/email/unsubscribe?token=bogus' }) },
+    'POST /v1/email/unsubscribe': { expect: everyone(400), call: () => ({ path: '/v1/email/unsubscribe?token=bogus' }) },
+    // SNS signs its messages; no caller credentials. Past the guard, an unsigned body is a 400.
+    'POST /v1/notifications/ses-events': {
+      expect: everyone(400),
+      call: () => ({ path: '/v1/notifications/ses-events', body: { Type: 'Notification' } }),
+    },
     'GET /v1/orgs': { expect: signedIn(200), call: () => ({ path: '/v1/orgs' }) },
     'POST /v1/orgs': { expect: signedIn(201), call: () => ({ path: '/v1/orgs', body: { name: 'Another' } }) },
     'POST /v1/orgs/join': { expect: signedIn(401), call: () => ({ path: '/v1/orgs/join', body: { token: 'bogus' } }) },
@@ -187,9 +203,24 @@ describe('P21: the authorization matrix', () => {
     // Past the guard: the photo has not been PUT yet.
     'POST /v1/uploads/{id}/complete': { expect: role('member', 409), call: () => ({ path: `/v1/uploads/${fixtures.upload}/complete` }) },
     'GET /v1/items/{id}': { expect: role('viewer', 200), call: () => ({ path: `/v1/items/${fixtures.item}` }) },
+    // Past the guard: the item has not been analysed yet, so there is no recall sheet.
+    'GET /v1/items/{id}/recall-sheet': { expect: role('viewer', 409), call: () => ({ path: `/v1/items/${fixtures.item}/recall-sheet` }) },
+    'GET /v1/usage/model-spend': { expect: role('admin', 200, 'own'), call: () => ({ path: '/v1/usage/model-spend' }) },
     // Past the guard: the item has not failed.
     'POST /v1/items/{id}/retry': { expect: role('member', 409), call: () => ({ path: `/v1/items/${fixtures.item}/retry` }) },
     'DELETE /v1/items/{id}': { expect: role('member', 204), call: async () => ({ path: `/v1/items/${await newItem()}` }) },
+    // Billing: Stripe's webhook needs a signature, not a caller (past the guard, none is a 400).
+    'POST /v1/billing/webhook': { expect: everyone(400), call: () => ({ path: '/v1/billing/webhook', body: { id: 'evt_x' } }) },
+    // Owners manage billing; each org's owner acts on their own org.
+    'GET /v1/billing': { expect: role('owner', 200, 'own'), call: () => ({ path: '/v1/billing' }) },
+    'POST /v1/billing/checkout': { expect: role('owner', 201, 'own'), call: () => ({ path: '/v1/billing/checkout', body: { plan: 'studio' } }) },
+    // After the checkout above, the org has a Stripe customer to open the portal for.
+    'POST /v1/billing/portal': { expect: role('owner', 200, 'own'), call: () => ({ path: '/v1/billing/portal' }) },
+    // sessionpix's billing team only (BILLING_ADMIN_TOKEN): no org role reaches it.
+    'GET /v1/admin/billing/report': {
+      expect: { ...everyone(403), anonymous: 401 },
+      call: () => ({ path: '/v1/admin/billing/report?from=2026-01-01T00:00:00Z&to=2026-02-01T00:00:00Z' }),
+    },
     // Last: the owner's success closes org A.
     'DELETE /v1/orgs/{orgId}': { expect: role('owner', 202), call: () => ({ path: `/v1/orgs/${orgA}` }) },
   };
@@ -222,7 +253,19 @@ describe('P21: the authorization matrix', () => {
   }
 
   beforeAll(async () => {
-    gw = await startGateway('matrix', { AUTH_RATE_LIMIT_PER_IP: '1000', AUTH_RATE_LIMIT_PER_ACCOUNT: '1000' });
+    // Billing runs here too (the owners' billing routes ask it), against the fake Stripe.
+    fakeStripe = await startFakeStripe({ prices: seedPricesFor(DEFAULT_BILLING_PLANS) });
+    gw = await startGateway(
+      'matrix',
+      {
+        AUTH_RATE_LIMIT_PER_IP: '1000',
+        AUTH_RATE_LIMIT_PER_ACCOUNT: '1000',
+        SESSIONPIX_SERVICES: 'gateway,billing',
+        STRIPE_WEBHOOK_SECRETS: 'whsec_matrix',
+        ...fakeStripe.env(),
+      },
+      { services: [gatewayService, billingService] },
+    );
     const owner = await registerUser(gw, { orgName: 'Org A' });
     orgA = owner.orgId;
     const ownerSession = await signIn(gw, owner.email, owner.password);
@@ -258,6 +301,7 @@ describe('P21: the authorization matrix', () => {
 
   afterAll(async () => {
     await gw?.close();
+    await fakeStripe?.close();
   });
 
   it('P21: every route × every caller gets the expected status', async () => {
@@ -316,7 +360,9 @@ describe('P21: the authorization matrix', () => {
       const security = doc.paths[path][method.toLowerCase()].security ?? [];
       // Public routes answer everyone alike; the rest tell callers apart.
       const isPublic = new Set(Object.values(entry.expect)).size === 1;
-      expect({ route, security }).toEqual({ route, security: isPublic ? [] : [{ bearer: [] }, { cookie: [] }] });
+      // The billing team's routes take its own bearer token, never a user's cookie.
+      const callers = route.includes(' /v1/admin/') ? [{ operator: [] }] : [{ bearer: [] }, { cookie: [] }];
+      expect({ route, security }).toEqual({ route, security: isPublic ? [] : callers });
     }
   });
 });

@@ -8,6 +8,7 @@ import { itemObjectKey, itemPrefix, ObjectNotFoundError, ObjectStore, PayloadToo
 import sharp from 'sharp';
 import { ImageRejectedError, type ProcessedImage } from './image';
 import { ImagePool } from './image-pool.provider';
+import { PlanLimits } from './plan-limit';
 import { RENDITION_KINDS, RENDITION_TYPES } from './renditions';
 
 /** How long a duplicate waits for the first upload of the same photo to be ingested. */
@@ -26,6 +27,7 @@ export class IngestHandler {
     private readonly store: ObjectStore,
     private readonly images: ImagePool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly limits: PlanLimits,
   ) {}
 
   @JobHandler('ingest')
@@ -68,7 +70,14 @@ export class IngestHandler {
     const source = await this.earlierCopy(em, item);
     if (source) return this.reuse(loaded, source, ctx);
 
+    // The plan's photo quota: a duplicate above reuses results and is not counted; a photo over
+    // the quota is not decoded. The count itself is one atomic statement, after decoding (a file
+    // that cannot be read is rejected for that and does not count) and before anything is stored.
+    const exhausted = await this.limits.exhausted(em, orgId, item.id);
+    if (exhausted) return this.overQuota(loaded, exhausted);
     const processed = await this.images.pool.run(original, { transferInput: true });
+    const over = await this.limits.charge(em, orgId, item.id);
+    if (over) return this.overQuota(loaded, over);
     await this.writeRenditions(orgId, item.id, processed);
     await this.store.deleteObject(itemObjectKey(orgId, item.id, 'original'));
     if (await this.deletedMeanwhile(loaded)) return 'skipped: deleted while it was ingested';
@@ -172,6 +181,14 @@ export class IngestHandler {
         this.store.putObject(itemObjectKey(orgId, itemId, kind), bodies[kind], { contentType: RENDITION_TYPES[kind] }),
       ),
     );
+  }
+
+  /** Over the plan's quota: nothing of the upload is kept, the item says why, the owners are told. */
+  private async overQuota(loaded: LoadedItem, period: Parameters<PlanLimits['reject']>[1]): Promise<string> {
+    const { item } = loaded;
+    await this.store.deleteObject(itemObjectKey(item.org.id, item.id, 'original'));
+    await this.limits.reject(loaded, period);
+    return 'rejected: plan_limit';
   }
 
   /** An unusable upload: nothing of it is kept, and the user is told why. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ItemJob } from '@sessionpix/contracts';
-import { emForOrg, emForSystem, Item, MikroORM, PurgeRecord } from '@sessionpix/db';
+import { emForOrg, emForSystem, Item, MikroORM, PurgeRecord, VisionResultCache } from '@sessionpix/db';
 import { JobHandler, JobProducer } from '@sessionpix/queue';
 import { itemPrefix, ObjectStore } from '@sessionpix/storage';
 
@@ -26,6 +26,9 @@ export class PurgeHandler {
     if (!item.deletedAt) return 'skipped: the item is not deleted';
     const objects = await this.store.deletePrefix(itemPrefix(job.orgId, job.itemId));
     await em.transactional(async (tx) => {
+      // The model answers this item produced leave the result cache with it, so the same photo
+      // uploaded again is analysed afresh (the foreign key cascades as well; this does not rely on it).
+      await tx.nativeDelete(VisionResultCache, { item: job.itemId });
       // analysis and model_call rows go with the item (on delete cascade).
       const rows = await tx.nativeDelete(Item, { id: job.itemId }, { filters: { notDeleted: false } });
       tx.create(PurgeRecord, {

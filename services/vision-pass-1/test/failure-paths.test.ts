@@ -38,6 +38,17 @@ describe.concurrent('vision failure paths', () => {
   const callsFor = (items: SeededItem[]) => edges.standin.calls.filter(forItems(items));
   const job = (queue: 'vision-pass-1' | 'vision-pass-2', item: SeededItem, run = 0) =>
     system.proc.app.get(JobProducer).queue(queue).getJob(`${queue}-${item.id}-${run}`);
+  /** The job once it has left `active`: the item's status commits just before the handler returns. */
+  const finishedJob = (queue: 'vision-pass-1' | 'vision-pass-2', item: SeededItem, run = 0) =>
+    eventually(
+      async () => {
+        const found = await job(queue, item, run);
+        const state = await found?.getState();
+        return found && state !== 'active' && state !== 'waiting' ? found : undefined;
+      },
+      10_000,
+      `${queue} job of ${item.id} to finish`,
+    );
 
   it('throttling pauses the queue instead of failing: with half the calls throttled every item still completes', async ({ expect }) => {
     const items = await seedIngestedLater(4);
@@ -57,8 +68,8 @@ describe.concurrent('vision failure paths', () => {
       throttled += outcomes.filter((o) => o.endsWith(':throttled')).length;
       // A throttle hands the job back to the queue without using one of its attempts.
       for (const queue of ['vision-pass-1', 'vision-pass-2'] as const) {
-        const j = await job(queue, item);
-        expect(await j?.getState()).toBe('completed');
+        const j = await finishedJob(queue, item);
+        expect(await j.getState()).toBe('completed');
         expect(j?.attemptsMade).toBe(1);
       }
     }
@@ -111,8 +122,8 @@ describe.concurrent('vision failure paths', () => {
     expect(await attempts(edges, item!)).toEqual([`1:${outcome}`, `1:${outcome}`]);
     expect((await modelCalls(edges, item!)).map((c) => c.attempt)).toEqual([1, 2]);
     // The job itself ends: the item carries the failure.
-    const pass1 = await job('vision-pass-1', item!);
-    expect(await pass1?.getState()).toBe('completed');
+    const pass1 = await finishedJob('vision-pass-1', item!);
+    expect(await pass1.getState()).toBe('completed');
     expect(pass1?.attemptsMade).toBe(1);
   });
 
@@ -126,8 +137,8 @@ describe.concurrent('vision failure paths', () => {
     const [row] = await settle(edges, [item!], ['analyzed', 'failed']);
     expect(row).toMatchObject({ status: 'failed', reason_code: reasonCode, retryable });
     expect(row!.reason).toMatch(/^The AI service .*\.$/);
-    const pass1 = await job('vision-pass-1', item!);
-    expect(await pass1?.getState()).toBe('completed');
+    const pass1 = await finishedJob('vision-pass-1', item!);
+    expect(await pass1.getState()).toBe('completed');
     expect(pass1?.attemptsMade).toBe(1);
     expect(callsFor([item!])).toHaveLength(1);
     expect(await attempts(edges, item!)).toEqual([`1:${outcome}`]);

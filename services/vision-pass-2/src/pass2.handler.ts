@@ -1,36 +1,130 @@
-import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ItemJob } from '@sessionpix/contracts';
-import { Analysis } from '@sessionpix/db';
+import { Analysis, type EntityManager, type Item } from '@sessionpix/db';
 import { type JobContext, JobHandler } from '@sessionpix/queue';
-import { type Pass1Output, type PassDefinition, PausedItemResumer, VisionStep } from '@sessionpix/vision';
+import { itemObjectKey, ObjectNotFoundError, ObjectStore } from '@sessionpix/storage';
+import {
+  type CatalogMatch,
+  type DeviceLayout,
+  EquipmentCatalog,
+  type Pass1Output,
+  Pass1OutputSchema,
+  type PassDefinition,
+  type PassRequest,
+  PausedItemResumer,
+  planCrops,
+  readPixelSize,
+  type VisionImage,
+  VisionStep,
+} from '@sessionpix/vision';
+import { cutCrops } from './crops';
 
-/** Pass 2 (P3): given pass 1, record the position of every control. */
-export const PASS2: PassDefinition = {
-  pass: 2,
-  input: 'identified',
-  output: 'analyzed',
-  model: (config) => config.VISION_PASS2_MODEL,
-  maxTokens: 8_192,
-  request: async (em, item, overview) => {
-    const pass1 = await em.findOneOrFail(Analysis, { item: item.id, pass: 1 });
-    const identified = pass1.output as unknown as Pass1Output;
-    return { images: [overview], context: { pass1: identified }, deviceCount: identified.devices.length };
-  },
-};
+/** The largest master the worker reads (ingest caps the long edge at 4096 px). */
+const MASTER_MAX_BYTES = 64 * 1024 * 1024;
 
+/**
+ * The answer's budget: about 60 output tokens per control (one JSON object), for the controls a
+ * known layout lists plus a quarter for ones it lacks, or 40 per device without a layout.
+ */
+const TOKENS_PER_CONTROL = 60;
+const CONTROLS_WITHOUT_LAYOUT = 40;
+const MIN_MAX_TOKENS = 2_048;
+const MAX_MAX_TOKENS = 16_384;
+
+export function pass2MaxTokens(deviceCount: number, layouts: readonly DeviceLayout[]): number {
+  const known = new Map(layouts.map((l) => [l.device_index, l.controls.length]));
+  let controls = 0;
+  for (let d = 0; d < deviceCount; d++) {
+    const listed = known.get(d);
+    controls += listed === undefined ? CONTROLS_WITHOUT_LAYOUT : Math.ceil(listed * 1.25);
+  }
+  return Math.min(MAX_MAX_TOKENS, Math.max(MIN_MAX_TOKENS, 300 + controls * TOKENS_PER_CONTROL));
+}
+
+/**
+ * Pass 2 (P3): given pass 1, record the position of every control. The model gets the overview
+ * rendition and a crop of each device cut from the master, pass 1's identification, and the
+ * catalog's control layout for devices that matched one.
+ */
 @Injectable()
 export class Pass2Handler implements OnApplicationBootstrap {
+  private readonly log = new Logger('Pass2');
+  readonly definition: PassDefinition;
+
   constructor(
     private readonly step: VisionStep,
     private readonly resumer: PausedItemResumer,
-  ) {}
+    private readonly store: ObjectStore,
+    private readonly catalog: EquipmentCatalog,
+  ) {
+    this.definition = {
+      pass: 2,
+      input: 'identified',
+      output: 'analyzed',
+      models: (config) => [config.VISION_PASS2_MODEL],
+      request: (em, item, overview) => this.request(em, item, overview),
+      annotate: async (_em, _output, request) => ({
+        images: request.images.map((img, i) => ({ image_index: i + 1, label: img.label })),
+        layout_devices: (request.context?.layouts ?? []).map((l) => l.device_index),
+      }),
+    };
+  }
 
   @JobHandler('vision-pass-2')
   handle(job: ItemJob, ctx: JobContext): Promise<string> {
-    return this.step.run(PASS2, job, ctx);
+    return this.step.run(this.definition, job, ctx);
   }
 
   onApplicationBootstrap(): void {
-    this.resumer.start(PASS2);
+    this.resumer.start(this.definition);
+  }
+
+  private async request(em: EntityManager, item: Item, overview: VisionImage): Promise<PassRequest> {
+    const pass1 = await em.findOneOrFail(Analysis, { item: item.id, pass: 1 });
+    const identified: Pass1Output = Pass1OutputSchema.parse(pass1.output);
+    // The layouts come from the database while the crops are cut (I/O beside CPU).
+    const [layouts, crops] = await Promise.all([this.layoutsFor(em, pass1.details), this.crops(item, identified, overview)]);
+    return {
+      images: [overview, ...crops.images],
+      context: { pass1: identified, layouts, crops: crops.index },
+      deviceCount: identified.devices.length,
+      maxTokens: pass2MaxTokens(identified.devices.length, layouts),
+    };
+  }
+
+  /** The catalog layouts of the devices pass 1 matched, as the request carries them. */
+  private async layoutsFor(em: EntityManager, details: Record<string, unknown> | null | undefined): Promise<DeviceLayout[]> {
+    const matches = (Array.isArray(details?.catalog_matches) ? details.catalog_matches : []) as CatalogMatch[];
+    const withLayout = matches.filter((m) => m.has_layout);
+    const layouts = await this.catalog.layouts(em, [...new Set(withLayout.map((m) => m.catalog_id))]);
+    return withLayout.flatMap((m) => {
+      const layout = layouts.get(m.catalog_id);
+      return layout ? [{ device_index: m.device_index, approximate: layout.approximate, controls: layout.controls }] : [];
+    });
+  }
+
+  /** A crop of each device that gains from one, cut from the master; none when there is no master. */
+  private async crops(
+    item: Item,
+    identified: Pass1Output,
+    overview: VisionImage,
+  ): Promise<{ images: VisionImage[]; index: Array<{ device_index: number; image_index: number }> }> {
+    const overviewSize = readPixelSize(overview.bytes);
+    if (!item.width || !item.height || !overviewSize || identified.devices.length === 0) return { images: [], index: [] };
+    const plans = planCrops(identified.devices, { width: item.width, height: item.height }, overviewSize);
+    if (plans.length === 0) return { images: [], index: [] };
+    let master: Buffer;
+    try {
+      master = await this.store.getObjectBuffer(itemObjectKey(item.org.id, item.id, 'master'), { maxBytes: MASTER_MAX_BYTES });
+    } catch (err) {
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+      this.log.warn(`item ${item.id} has no master: pass 2 reads the overview only`);
+      return { images: [], index: [] };
+    }
+    const cut = await cutCrops(master, plans);
+    return {
+      images: plans.map((plan, i) => ({ bytes: cut[i]!, format: 'jpeg' as const, label: plan.label })),
+      index: plans.map((plan) => ({ device_index: plan.device_index, image_index: plan.image_index })),
+    };
   }
 }

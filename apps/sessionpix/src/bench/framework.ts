@@ -38,7 +38,7 @@ export interface Target {
   op: '<=' | '>=';
   value: number;
   /** Which statistic of the subject an absolute target judges; the median unless said. */
-  stat?: 'median' | 'worst';
+  stat?: 'median' | 'worst' | 'p99';
 }
 
 export interface Row {
@@ -121,7 +121,14 @@ export function worstOf(stats: Stats, better: Better): number {
 
 export function verdictOf(target: Target | undefined, subject: Stats, better: Better, ratio: number): Verdict {
   if (!target) return 'INFO';
-  const value = target.on === 'ratio' ? ratio : target.stat === 'worst' ? worstOf(subject, better) : subject.median;
+  const value =
+    target.on === 'ratio'
+      ? ratio
+      : target.stat === 'worst'
+        ? worstOf(subject, better)
+        : target.stat === 'p99'
+          ? percentile(subject.samples, better === 'lower' ? 99 : 1)
+          : subject.median;
   if (!Number.isFinite(value)) return 'MISS';
   return (target.op === '<=' ? value <= target.value : value >= target.value) ? 'PASS' : 'MISS';
 }
@@ -213,7 +220,7 @@ export function fmtTarget(target: Target | undefined): string {
   if (!target) return '—';
   const op = target.op === '<=' ? '≤' : '≥';
   if (target.on === 'ratio') return `ratio ${op} ${target.value}`;
-  return `${target.stat === 'worst' ? 'worst ' : ''}${op} ${target.value}`;
+  return `${target.stat === 'worst' ? 'worst ' : target.stat === 'p99' ? 'p99 ' : ''}${op} ${target.value}`;
 }
 
 function pad(text: string, width: number, right = false): string {

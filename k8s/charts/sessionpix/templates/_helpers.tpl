@@ -64,8 +64,8 @@ gateway: {name: gateway, queues: [], concurrencyVariable: ""}
 ingest: {name: ingest, queues: [ingest, purge, maintenance], concurrencyVariable: INGEST_CONCURRENCY}
 visionPass1: {name: vision-pass-1, queues: [vision-pass-1], concurrencyVariable: VISION_PASS1_CONCURRENCY}
 visionPass2: {name: vision-pass-2, queues: [vision-pass-2], concurrencyVariable: VISION_PASS2_CONCURRENCY}
-billing: {name: billing, queues: [], concurrencyVariable: ""}
-notifications: {name: notifications, queues: [], concurrencyVariable: ""}
+billing: {name: billing, queues: [billing-events, billing-maintenance], concurrencyVariable: ""}
+notifications: {name: notifications, queues: [notifications, email-batch], concurrencyVariable: NOTIFICATIONS_CONCURRENCY}
 {{- end }}
 
 {{/*
@@ -121,6 +121,9 @@ Every name set here is one of the configuration contract's (.env.example); a tes
 {{- end }}
 {{- end }}
 {{- $env := merge (deepCopy (default (dict) $svc.env)) (default (dict) $root.Values.env) }}
+{{- if and (eq .key "notifications") (not (hasKey $env "SES_FROM_ADDRESS")) }}
+{{- fail "notifications.env.SES_FROM_ADDRESS (or env.SES_FROM_ADDRESS) is required: the sender SES has verified, e.g. \"sessionpix <no-reply@example.com>\"" }}
+{{- end }}
 {{- range $name := keys $env | sortAlpha }}
 - name: {{ $name }}
   value: {{ get $env $name | toString | quote }}

@@ -30,6 +30,14 @@ export class Analysis extends BaseEntity {
   @Property({ type: 'json' })
   output!: Record<string, unknown>;
 
+  /**
+   * What the pass worked with besides the photo, for reading the answer later: pass 1, the
+   * equipment catalog entries its devices matched (`catalog_matches`); pass 2, the images it was
+   * sent with their labels (`images`) and the devices whose catalog layout it was given.
+   */
+  @Property({ type: 'json', nullable: true })
+  details?: Record<string, unknown> | null = null;
+
   /** The item whose results this row copies, when the photo was a duplicate. */
   @ManyToOne(() => Item, { fieldName: 'source_item_id', ref: true, nullable: true, deleteRule: 'set null' })
   sourceItem?: Ref<Item> | null = null;

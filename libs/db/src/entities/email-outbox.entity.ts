@@ -10,7 +10,7 @@ import { BaseEntity } from './base';
 @Entity({ tableName: 'email_outbox' })
 @Index({ properties: ['status', 'createdAt'] })
 export class EmailOutbox extends BaseEntity<
-  'status' | 'attempts' | 'lastError' | 'sentAt' | 'providerMessageId'
+  'status' | 'attempts' | 'lastError' | 'sentAt' | 'providerMessageId' | 'outcome' | 'broadcastId'
 > {
   @Property({ type: 'text' })
   templateId!: string;
@@ -42,4 +42,16 @@ export class EmailOutbox extends BaseEntity<
 
   @Property({ type: 'text', nullable: true })
   providerMessageId?: string | null = null;
+
+  /**
+   * Why the row ended as it did, as a stable code: `sent`, `suppressed-by-preference`,
+   * `suppressed-by-bounce`, `suppressed-by-complaint`, `invalid-recipient`, `rejected-by-ses`,
+   * `unknown-template`, `invalid-data`, `crashed-while-sending`, … (see the notifications service).
+   */
+  @Property({ type: 'text', nullable: true })
+  outcome?: string | null = null;
+
+  /** The broadcast (P22) that wrote this row, if any. */
+  @Property({ type: 'uuid', nullable: true })
+  broadcastId?: string | null = null;
 }

@@ -2,8 +2,20 @@ import { Analysis } from './analysis.entity';
 import { ApiKey } from './api-key.entity';
 import { AuditLog } from './audit-log.entity';
 import { AuthSession } from './auth-session.entity';
+import {
+  BillingAccount,
+  BillingDispute,
+  BillingDrift,
+  BillingEvent,
+  BillingInvoice,
+  BillingRefund,
+  BillingSubscription,
+} from './billing.entities';
 import { Collection } from './collection.entity';
+import { EmailBroadcast } from './email-broadcast.entity';
 import { EmailOutbox } from './email-outbox.entity';
+import { EmailPreference } from './email-preference.entity';
+import { EmailSuppression } from './email-suppression.entity';
 import { FeatureUsageDaily } from './feature-usage-daily.entity';
 import { Invitation } from './invitation.entity';
 import { Item } from './item.entity';
@@ -18,6 +30,8 @@ import { UsageEvent } from './usage-event.entity';
 import { User } from './user.entity';
 import { UserDevice } from './user-device.entity';
 import { UserToken } from './user-token.entity';
+import { EquipmentCatalogEntry } from './equipment-catalog.entity';
+import { VisionResultCache } from './vision-result-cache.entity';
 
 export {
   Analysis,
@@ -25,7 +39,10 @@ export {
   AuditLog,
   AuthSession,
   Collection,
+  EmailBroadcast,
   EmailOutbox,
+  EmailPreference,
+  EmailSuppression,
   FeatureUsageDaily,
   Invitation,
   Item,
@@ -42,6 +59,18 @@ export {
   UserToken,
 };
 export { USER_TOKEN_PURPOSES, type UserTokenPurpose } from './user-token.entity';
+export { EMAIL_BROADCAST_STATUSES, type EmailBroadcastStatus } from './email-broadcast.entity';
+export { EMAIL_SUPPRESSION_REASONS, type EmailSuppressionReason } from './email-suppression.entity';
+export { EquipmentCatalogEntry, VisionResultCache };
+export {
+  BillingAccount,
+  BillingDispute,
+  BillingDrift,
+  BillingEvent,
+  BillingInvoice,
+  BillingRefund,
+  BillingSubscription,
+} from './billing.entities';
 export * from './base';
 
 export const ENTITIES = [
@@ -65,4 +94,16 @@ export const ENTITIES = [
   UsageEvent,
   FeatureUsageDaily,
   RetentionRun,
+  EmailBroadcast,
+  EmailPreference,
+  EmailSuppression,
+  EquipmentCatalogEntry,
+  VisionResultCache,
+  BillingAccount,
+  BillingSubscription,
+  BillingInvoice,
+  BillingRefund,
+  BillingDispute,
+  BillingEvent,
+  BillingDrift,
 ];

@@ -43,6 +43,14 @@ export const SerialSchema = z
   })
   .describe('Only when a serial number is legible in the photo; never inferred');
 
+export const ImageQualitySchema = z.object({
+  blur: z.boolean(),
+  glare: z.boolean(),
+  occluded: z.boolean(),
+  too_small: z.boolean().describe('The equipment is too small in the frame to read'),
+  needs_retake: z.boolean().describe('A new photo is needed to record this equipment reliably'),
+});
+
 export const DeviceSchema = z.object({
   category: z.enum(EQUIPMENT_CATEGORIES),
   brand: printed().nullable().describe('Brand as printed or recognised from the equipment; null if unknown'),
@@ -52,14 +60,8 @@ export const DeviceSchema = z.object({
   serial: SerialSchema.nullable(),
   bbox: BBoxSchema,
   confidence: unit().describe('Confidence that this is one piece of audio equipment of this category, 0..1'),
-});
-
-export const ImageQualitySchema = z.object({
-  blur: z.boolean(),
-  glare: z.boolean(),
-  occluded: z.boolean(),
-  too_small: z.boolean().describe('The equipment is too small in the frame to read'),
-  needs_retake: z.boolean().describe('A new photo is needed to record this equipment reliably'),
+  // Added in equipment_identification.v2; optional, so v1 answers and rows still parse.
+  quality: ImageQualitySchema.optional().describe('How well this device in particular can be read in the photo'),
 });
 
 export const Pass1OutputSchema = z.object({
@@ -70,3 +72,9 @@ export const Pass1OutputSchema = z.object({
 export type EquipmentCategory = (typeof EQUIPMENT_CATEGORIES)[number];
 export type Pass1Device = z.output<typeof DeviceSchema>;
 export type Pass1Output = z.output<typeof Pass1OutputSchema>;
+export type ImageQuality = z.output<typeof ImageQualitySchema>;
+
+/** The stored form of a legible serial: upper-case, no whitespace (what pass 1 is asked to give). */
+export function normalizeSerial(raw: string): string {
+  return raw.toUpperCase().replace(/\s+/g, '');
+}

@@ -1,7 +1,7 @@
 import { ModelCall, type EntityManager, type Item } from '@sessionpix/db';
-import { Counter } from 'prom-client';
+import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from '@sessionpix/observability';
-import { costMicroUsd, DEFAULT_PRICE_TABLE } from '../cost';
+import { costMicroUsd, DEFAULT_PRICE_TABLE, type PriceTable } from '../cost';
 import type { VisionUsage } from '../errors';
 import type { VisionPass } from '../passes';
 
@@ -26,6 +26,42 @@ export const modelQuotaErrors = new Counter({
   registers: [metricsRegistry],
 });
 
+export const modelTokens = new Counter({
+  name: 'sessionpix_model_tokens_total',
+  help: 'Tokens Bedrock reported, by pass and kind (input, output, cache_read, cache_write).',
+  labelNames: ['pass', 'kind'] as const,
+  registers: [metricsRegistry],
+});
+
+export const modelLatency = new Histogram({
+  name: 'sessionpix_model_call_duration_seconds',
+  help: 'Wall time of Bedrock calls as the worker saw them, by pass.',
+  labelNames: ['pass'] as const,
+  buckets: [0.5, 1, 2, 4, 8, 15, 30, 60, 120],
+  registers: [metricsRegistry],
+});
+
+export const visionResultCache = new Counter({
+  name: 'sessionpix_vision_result_cache_total',
+  help: 'Answers looked up in the per-org result cache before a model call, by pass and outcome (hit, miss).',
+  labelNames: ['pass', 'outcome'] as const,
+  registers: [metricsRegistry],
+});
+
+export const visionEscalations = new Counter({
+  name: 'sessionpix_vision_escalations_total',
+  help: 'Photos sent again to the escalation model, by pass and reason (low_confidence, bad_output, truncated).',
+  labelNames: ['pass', 'reason'] as const,
+  registers: [metricsRegistry],
+});
+
+export const visionLimiterWaits = new Counter({
+  name: 'sessionpix_vision_limiter_waits_total',
+  help: 'Calls the shared per-model limiter held back (waited in place or delayed), by pass.',
+  labelNames: ['pass', 'how'] as const,
+  registers: [metricsRegistry],
+});
+
 export interface CallRecord {
   pass: VisionPass;
   model: string;
@@ -33,13 +69,15 @@ export interface CallRecord {
   latencyMs: number;
   usage: VisionUsage | null;
   errorMessage?: string;
+  /** The configured price table (VISION_PRICE_TABLE); the built-in one when not given. */
+  priceTable?: PriceTable;
 }
 
 /** Priced from the versioned table; an unpriced model is recorded at 0 with no version. */
-function price(model: string, usage: VisionUsage | null): { cost: number; version: string | null } {
+function price(model: string, usage: VisionUsage | null, table: PriceTable): { cost: number; version: string | null } {
   if (!usage) return { cost: 0, version: null };
   try {
-    return { cost: costMicroUsd(model, usage, DEFAULT_PRICE_TABLE), version: DEFAULT_PRICE_TABLE.version };
+    return { cost: costMicroUsd(model, usage, table), version: table.version };
   } catch {
     return { cost: 0, version: null };
   }
@@ -48,7 +86,7 @@ function price(model: string, usage: VisionUsage | null): { cost: number; versio
 /** One model_call row per attempt, written at once so a crash later still leaves the record. */
 export async function recordModelCall(em: EntityManager, item: Item, call: CallRecord): Promise<void> {
   const attempt = (await em.count(ModelCall, { item: item.id, pass: call.pass })) + 1;
-  const { cost, version } = price(call.model, call.usage);
+  const { cost, version } = price(call.model, call.usage, call.priceTable ?? DEFAULT_PRICE_TABLE);
   em.create(ModelCall, {
     org: item.org.id,
     item: item.id,
@@ -66,6 +104,17 @@ export async function recordModelCall(em: EntityManager, item: Item, call: CallR
     priceTableVersion: version,
   });
   await em.flush();
-  modelCalls.inc({ pass: String(call.pass), outcome: call.outcome });
-  if (cost > 0) modelCostMicroUsd.inc({ pass: String(call.pass) }, cost);
+  const pass = String(call.pass);
+  modelCalls.inc({ pass, outcome: call.outcome });
+  modelLatency.observe({ pass }, call.latencyMs / 1000);
+  if (cost > 0) modelCostMicroUsd.inc({ pass }, cost);
+  if (call.usage) {
+    const kinds = {
+      input: call.usage.inputTokens,
+      output: call.usage.outputTokens,
+      cache_read: call.usage.cacheReadTokens,
+      cache_write: call.usage.cacheWriteTokens,
+    };
+    for (const [kind, n] of Object.entries(kinds)) if (n > 0) modelTokens.inc({ pass, kind }, n);
+  }
 }

@@ -13,6 +13,7 @@ import {
   UserToken,
   type UserTokenPurpose,
 } from '@sessionpix/db';
+import { OutboxDispatcher } from '@sessionpix/queue';
 import { IdentityProvider } from '../auth/identity/identity-provider';
 import { PasswordHasher } from '../auth/passwords';
 import { RateLimiter } from '../auth/rate-limiter';
@@ -77,6 +78,7 @@ export class AccountsService {
     private readonly limiter: RateLimiter,
     private readonly outbox: OutboxWriter,
     private readonly links: EmailLinks,
+    private readonly mail: OutboxDispatcher,
   ) {}
 
   private requireBuiltin(): void {
@@ -104,24 +106,26 @@ export class AccountsService {
     // Hashed either way, so both answers cost the same.
     const passwordHash = await this.hasher.hash(body.password);
     const now = new Date();
+    const mail: (string | null)[] = [];
     try {
       await emForSystem(this.orm).transactional(async (tx) => {
         const existing = await tx.findOne(User, { email }, { filters: { notDeleted: false } });
         if (existing) {
           if (existing.deletedAt) return;
-          await this.outbox.queueEmail(tx, {
+          const queued = await this.outbox.queueEmail(tx, {
             templateId: 'account.sign_up_existing',
             to: existing.email,
             data: { name: existing.name, signInUrl: this.links.signIn(), resetUrl: this.links.resetPassword() },
             // At most one such note a day, however often someone tries.
             dedupeKey: `account.sign_up_existing:${existing.id}:${now.toISOString().slice(0, 10)}`,
           });
+          mail.push(queued.id);
           return;
         }
         const user = tx.create(User, { email, name: body.name, passwordHash, passwordChangedAt: now });
         const org = tx.create(Organization, { name: body.orgName });
         tx.create(Membership, { org, user, role: 'owner' });
-        await this.queueConfirmation(tx, user, now);
+        mail.push(await this.queueConfirmation(tx, user, now));
         recordAudit(tx, {
           orgId: org.id,
           actorType: 'user',
@@ -137,10 +141,14 @@ export class AccountsService {
       // Two sign-ups for one address at once: the other one made the account.
       if (!(err instanceof UniqueConstraintViolationException)) throw err;
     }
+    await this.mail.dispatch(mail);
   }
 
-  /** A confirmation link for the user's current address, in the caller's transaction. */
-  private async queueConfirmation(tx: EntityManager, user: User, now: Date): Promise<void> {
+  /**
+   * A confirmation link for the user's current address, in the caller's transaction; returns
+   * the outbox row's id, for the caller to dispatch after its commit.
+   */
+  private async queueConfirmation(tx: EntityManager, user: User, now: Date): Promise<string | null> {
     const token = newOpaqueToken();
     const expiresAt = new Date(now.getTime() + CONFIRM_EMAIL_TTL_MS);
     tx.create(UserToken, {
@@ -151,12 +159,13 @@ export class AccountsService {
       secretHash: token.secretHash,
       expiresAt,
     });
-    await this.outbox.queueEmail(tx, {
+    const queued = await this.outbox.queueEmail(tx, {
       templateId: 'account.confirm_email',
       to: user.email,
       data: { name: user.name, confirmUrl: this.links.confirmEmail(token.token), expiresAt: expiresAt.toISOString() },
       dedupeKey: `account.confirm_email:${token.id}`,
     });
+    return queued.id;
   }
 
   /**
@@ -205,6 +214,7 @@ export class AccountsService {
     const now = new Date();
     if (!user || !passwordOk || !user.emailVerifiedAt) {
       await this.limiter.hit('sign-in', 'account', email);
+      const mail: (string | null)[] = [];
       await emForSystem(this.orm).transactional(async (tx) => {
         if (!user) {
           recordAudit(tx, {
@@ -219,34 +229,37 @@ export class AccountsService {
         }
         const reason = passwordOk ? 'email_not_confirmed' : 'wrong_password';
         await auditForUser(tx, user.id, 'auth.sign_in_failed', meta, { reason });
-        if (passwordOk) await this.resendConfirmation(tx, user, now);
+        if (passwordOk) mail.push(await this.resendConfirmation(tx, user, now));
       });
+      await this.mail.dispatch(mail);
       throw invalidCredentials();
     }
     await this.limiter.clear('sign-in', 'account', email);
+    const mail: (string | null)[] = [];
     const tokens = await emForSystem(this.orm).transactional(async (tx) => {
       const fresh = await tx.findOneOrFail(User, { id: user.id });
       fresh.lastSignInAt = now;
       const issued = await this.sessions.start(tx, fresh, meta, now);
-      await this.noteDevice(tx, fresh, meta, now);
+      mail.push(await this.noteDevice(tx, fresh, meta, now));
       await auditForUser(tx, fresh.id, 'auth.sign_in', meta, { sessionId: issued.sessionId });
       return issued;
     });
+    await this.mail.dispatch(mail);
     return { me: await this.me(user.id), tokens };
   }
 
-  private async resendConfirmation(tx: EntityManager, user: User, now: Date): Promise<void> {
+  private async resendConfirmation(tx: EntityManager, user: User, now: Date): Promise<string | null> {
     const recent = await tx.count(UserToken, {
       user: user.id,
       purpose: 'confirm_email',
       usedAt: null,
       createdAt: { $gt: new Date(now.getTime() - CONFIRMATION_RESEND_MS) },
     });
-    if (recent === 0) await this.queueConfirmation(tx, user, now);
+    return recent === 0 ? this.queueConfirmation(tx, user, now) : null;
   }
 
   /** P7: the first sign-in from a device family the user has not used before raises an alert. */
-  private async noteDevice(tx: EntityManager, user: User, meta: RequestMeta, now: Date): Promise<void> {
+  private async noteDevice(tx: EntityManager, user: User, meta: RequestMeta, now: Date): Promise<string | null> {
     const info = parseUserAgent(meta.userAgent);
     const label = deviceLabel(info);
     const fingerprint = sha256Hex(`${info.deviceType}|${info.os}|${info.browser}`);
@@ -259,19 +272,20 @@ export class AccountsService {
       'all',
     );
     const device = rows[0];
-    if (!device?.inserted) return;
+    if (!device?.inserted) return null;
     const [{ others }] = await tx.execute<{ others: number }[]>(
       `select count(*)::int as "others" from "user_device" where "user_id" = ? and "id" <> ?`,
       [user.id, device.id],
       'all',
     );
-    if (others === 0) return; // the very first sign-in is not news
-    await this.outbox.queueEmail(tx, {
+    if (others === 0) return null; // the very first sign-in is not news
+    const queued = await this.outbox.queueEmail(tx, {
       templateId: 'security.new_sign_in',
       to: user.email,
       data: { name: user.name, device: label, ip: meta.ip.slice(0, 64), at: now.toISOString() },
       dedupeKey: `security.new_sign_in:${device.id}`,
     });
+    return queued.id;
   }
 
   async refresh(raw: string, meta: RequestMeta): Promise<SessionTokens> {
@@ -294,6 +308,7 @@ export class AccountsService {
     await this.limiter.consume('password-reset', 'ip', meta.ip);
     await this.limiter.consume('password-reset', 'account', email);
     const now = new Date();
+    const mail: (string | null)[] = [];
     await emForSystem(this.orm).transactional(async (tx) => {
       const user = await tx.findOne(User, { email });
       if (!user) return;
@@ -307,13 +322,15 @@ export class AccountsService {
         secretHash: token.secretHash,
         expiresAt,
       });
-      await this.outbox.queueEmail(tx, {
+      const queued = await this.outbox.queueEmail(tx, {
         templateId: 'account.password_reset',
         to: user.email,
         data: { name: user.name, resetUrl: this.links.resetPassword(token.token), expiresAt: expiresAt.toISOString() },
         dedupeKey: `account.password_reset:${token.id}`,
       });
+      mail.push(queued.id);
     });
+    await this.mail.dispatch(mail);
   }
 
   async resetPassword(raw: string, newPassword: string, meta: RequestMeta): Promise<void> {
@@ -321,6 +338,7 @@ export class AccountsService {
     await this.limiter.consume('password-reset-confirm', 'ip', meta.ip);
     const passwordHash = await this.hasher.hash(newPassword);
     const now = new Date();
+    const mail: (string | null)[] = [];
     await emForSystem(this.orm).transactional(async (tx) => {
       const row = await this.spendToken(tx, raw, 'password_reset', now);
       const user = row.user.getEntity();
@@ -333,8 +351,9 @@ export class AccountsService {
       await tx.nativeUpdate(UserToken, { user: user.id, purpose: 'password_reset', usedAt: null }, { usedAt: now });
       await this.sessions.revokeAllOf(tx, user.id, 'password_reset');
       await auditForUser(tx, user.id, 'auth.password_reset', meta);
-      await this.queuePasswordChanged(tx, user, 'reset', now);
+      mail.push(await this.queuePasswordChanged(tx, user, 'reset', now));
     });
+    await this.mail.dispatch(mail);
   }
 
   async changePassword(principal: Principal, current: string, next: string): Promise<void> {
@@ -349,6 +368,7 @@ export class AccountsService {
     }
     const passwordHash = await this.hasher.hash(next);
     const now = new Date();
+    const mail: (string | null)[] = [];
     await em.transactional(async (tx) => {
       const fresh = await tx.findOneOrFail(User, { id: user.id });
       fresh.passwordHash = passwordHash;
@@ -356,17 +376,24 @@ export class AccountsService {
       // Other sign-ins end; this one goes on.
       await this.sessions.revokeAllOf(tx, fresh.id, 'password_changed', principal.sessionId);
       await auditForUser(tx, fresh.id, 'auth.password_changed', principal.meta);
-      await this.queuePasswordChanged(tx, fresh, 'changed', now);
+      mail.push(await this.queuePasswordChanged(tx, fresh, 'changed', now));
     });
+    await this.mail.dispatch(mail);
   }
 
-  private async queuePasswordChanged(tx: EntityManager, user: User, how: 'changed' | 'reset', now: Date): Promise<void> {
-    await this.outbox.queueEmail(tx, {
+  private async queuePasswordChanged(
+    tx: EntityManager,
+    user: User,
+    how: 'changed' | 'reset',
+    now: Date,
+  ): Promise<string | null> {
+    const queued = await this.outbox.queueEmail(tx, {
       templateId: 'security.password_changed',
       to: user.email,
       data: { name: user.name, how, at: now.toISOString(), resetUrl: this.links.resetPassword() },
       dedupeKey: `security.password_changed:${user.id}:${now.toISOString()}`,
     });
+    return queued.id;
   }
 
   async me(userId: string): Promise<MeView> {
@@ -392,6 +419,7 @@ export class AccountsService {
   /** P15: correction. A new address must be confirmed again before it can sign in. */
   async updateMe(principal: Principal, body: { name?: string; email?: string }): Promise<MeView> {
     const now = new Date();
+    const mail: (string | null)[] = [];
     try {
       await emForSystem(this.orm).transactional(async (tx) => {
         const user = await tx.findOneOrFail(User, { id: principal.userId });
@@ -403,7 +431,7 @@ export class AccountsService {
           user.email = normaliseEmail(body.email);
           user.emailVerifiedAt = null;
           await tx.flush();
-          await this.queueConfirmation(tx, user, now);
+          mail.push(await this.queueConfirmation(tx, user, now));
           await auditForUser(tx, user.id, 'user.email_changed', principal.meta);
         }
       });
@@ -415,6 +443,7 @@ export class AccountsService {
       }
       throw err;
     }
+    await this.mail.dispatch(mail);
     return this.me(principal.userId);
   }
 }

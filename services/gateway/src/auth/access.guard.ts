@@ -1,3 +1,4 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
@@ -43,6 +44,7 @@ export class AccessGuard implements CanActivate {
     if (rule.kind === 'public') return true;
 
     const request = context.switchToHttp().getRequest<AuthenticatedRequest>();
+    if (rule.kind === 'operator') return this.operator(request);
     const caller = await this.resolveCaller(request);
     const meta = requestMeta(request);
 
@@ -87,6 +89,24 @@ export class AccessGuard implements CanActivate {
       em: emForOrg(this.orm, orgId),
       meta,
     };
+    return true;
+  }
+
+  /** The billing team's token (BILLING_ADMIN_TOKEN), compared in constant time. */
+  private operator(request: AuthenticatedRequest): boolean {
+    const header = request.headers.authorization;
+    if (!header) throw ProblemError.unauthorized('send "Authorization: Bearer <the billing team’s token>"');
+    const [scheme, token] = header.split(' ', 2);
+    const expected = this.config.BILLING_ADMIN_TOKEN;
+    const digest = (value: string) => createHash('sha256').update(value).digest();
+    const valid =
+      expected !== undefined &&
+      scheme?.toLowerCase() === 'bearer' &&
+      token !== undefined && token !== '' &&
+      timingSafeEqual(digest(token.trim()), digest(expected));
+    if (!valid) {
+      throw new ProblemError(HttpStatus.FORBIDDEN, 'forbidden', 'this route is for sessionpix’s billing team (BILLING_ADMIN_TOKEN)');
+    }
     return true;
   }
 

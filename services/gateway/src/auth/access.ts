@@ -13,7 +13,8 @@ import type { OrgRole } from '@sessionpix/contracts';
 export type AccessRule =
   | { kind: 'public' }
   | { kind: 'user' }
-  | { kind: 'org'; minRole: OrgRole; orgFrom: 'header' | 'path' };
+  | { kind: 'org'; minRole: OrgRole; orgFrom: 'header' | 'path' }
+  | { kind: 'operator' };
 
 export const ACCESS_RULE = 'sessionpix:access-rule';
 export const ORG_HEADER = 'x-org-id';
@@ -21,6 +22,7 @@ export const ORG_HEADER = 'x-org-id';
 /** OpenAPI security scheme names (see http/openapi.ts). */
 export const BEARER_SCHEME = 'bearer';
 export const COOKIE_SCHEME = 'cookie';
+export const OPERATOR_SCHEME = 'operator';
 
 const problems = [
   ApiResponse({ status: 401, description: 'No credentials, or they are invalid or expired (problem details).' }),
@@ -62,3 +64,16 @@ export const MinRole = (minRole: OrgRole, opts: { orgFrom?: 'header' | 'path' } 
     ApiResponse({ status: 404, description: 'Not found in the caller’s organization (problem details).' }),
   );
 };
+
+/**
+ * sessionpix's own billing team, not a user of any org: `Authorization: Bearer
+ * <BILLING_ADMIN_TOKEN>`. Without the header a 401; with any other credential, or when no token
+ * is configured, a 403. Every use is audited by what the route does.
+ */
+export const Operator = () =>
+  applyDecorators(
+    SetMetadata(ACCESS_RULE, { kind: 'operator' } satisfies AccessRule),
+    ApiBearerAuth(OPERATOR_SCHEME),
+    ApiResponse({ status: 401, description: 'No credentials (problem details).' }),
+    ApiResponse({ status: 403, description: 'Not the billing team’s token, or the route is not enabled (problem details).' }),
+  );

@@ -1,7 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import { DocumentBuilder, type OpenAPIObject, SwaggerModule } from '@nestjs/swagger';
 import { cleanupOpenApiDoc } from 'nestjs-zod';
-import { BEARER_SCHEME, COOKIE_SCHEME } from '../auth/access';
+import { BEARER_SCHEME, COOKIE_SCHEME, OPERATOR_SCHEME } from '../auth/access';
 import { SESSION_COOKIE } from '../auth/cookies';
 
 /** The OpenAPI document, generated from the same zod schemas that validate requests. */
@@ -32,6 +32,10 @@ export function buildOpenApiDocument(app: INestApplication, serverUrl: string): 
         description: 'The web’s sign-in session (HttpOnly, Secure, SameSite=Strict), set by POST /v1/auth/sign-in.',
       },
       COOKIE_SCHEME,
+    )
+    .addBearerAuth(
+      { type: 'http', scheme: 'bearer', description: 'sessionpix’s billing team: the BILLING_ADMIN_TOKEN (routes under /v1/admin).' },
+      OPERATOR_SCHEME,
     )
     .build();
   return cleanupOpenApiDoc(SwaggerModule.createDocument(app, config));

@@ -16,6 +16,7 @@ import {
   toPage,
   User,
 } from '@sessionpix/db';
+import { OutboxDispatcher } from '@sessionpix/queue';
 import { EmailLinks } from '../accounts/email-links';
 import { normaliseEmail } from '../accounts/accounts.service';
 import { newOpaqueToken, opaqueSecretMatches, parseOpaqueToken } from '../auth/secrets';
@@ -77,6 +78,7 @@ export class OrgsService {
     @Inject(MikroORM) private readonly orm: MikroORM,
     private readonly outbox: OutboxWriter,
     private readonly links: EmailLinks,
+    private readonly mail: OutboxDispatcher,
   ) {}
 
   async listMine(userId: string): Promise<{ items: OrgView[] }> {
@@ -202,7 +204,8 @@ export class OrgsService {
     if (role === 'owner' && t.role !== 'owner') throw ownersOnly('invite an owner');
     const email = normaliseEmail(rawEmail);
     const now = new Date();
-    return t.em.transactional(async (tx) => {
+    const mail: (string | null)[] = [];
+    const view = await t.em.transactional(async (tx) => {
       const org = await tx.findOneOrFail(Organization, { id: t.orgId });
       const member = await tx.count(Membership, { user: { email } });
       if (member > 0) {
@@ -223,7 +226,7 @@ export class OrgsService {
         invitedBy: t.userId,
       });
       const inviter = t.userId ? await tx.findOne(User, { id: t.userId }) : null;
-      await this.outbox.queueEmail(tx, {
+      const queued = await this.outbox.queueEmail(tx, {
         templateId: 'org.invitation',
         to: email,
         data: {
@@ -235,9 +238,12 @@ export class OrgsService {
         },
         dedupeKey: `org.invitation:${invitation.id}`,
       });
+      mail.push(queued.id);
       auditInOrg(tx, t, 'invitation.created', { type: 'invitation', id: invitation.id }, { role });
       return invitationView(invitation);
     });
+    await this.mail.dispatch(mail);
+    return view;
   }
 
   async invitations(t: TenantContext, limit: number, cursor?: string) {
