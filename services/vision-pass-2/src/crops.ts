@@ -7,10 +7,10 @@ const SMALLER_QUALITY = 70;
 
 /**
  * Cuts the planned crops out of the master (upright, metadata-free) and encodes each as a JPEG
- * of the planned size; sharp writes no metadata unless asked, so the crops carry none (P11). One
- * crop is cut straight from the JPEG. Several share one decode: at a reduced size (JPEG
- * shrink-on-load, several times cheaper) when every crop is at most half its region's
- * resolution, else at full size.
+ * of the planned size; sharp writes no metadata unless asked, so the crops carry none (P11).
+ * Crops share one decode, at a reduced size (JPEG shrink-on-load, several times cheaper) when
+ * every crop is at most half its region's resolution; a lone crop that needs more detail is cut
+ * straight from the JPEG.
  */
 export async function cutCrops(master: Buffer, plans: readonly PlannedCrop[]): Promise<Buffer[]> {
   if (plans.length === 0) return [];
@@ -18,13 +18,13 @@ export async function cutCrops(master: Buffer, plans: readonly PlannedCrop[]): P
     const crop = await encode(CROP_QUALITY);
     return crop.length <= MAX_IMAGE_BYTES ? crop : encode(SMALLER_QUALITY);
   };
-  if (plans.length === 1) {
+  // The least reduction any crop needs; decoding at up to that scale loses nothing.
+  const scale = Math.min(1, ...plans.map((p) => Math.max(p.out.width / p.region.width, p.out.height / p.region.height)));
+  if (plans.length === 1 && scale > 0.5) {
     const plan = plans[0]!;
     return [await withinLimit((quality) => sharp(master).extract(plan.region).resize(plan.out.width, plan.out.height, { fit: 'fill' }).jpeg({ quality }).toBuffer())];
   }
   const { width, height } = await sharp(master).metadata();
-  // The least reduction any crop needs; decoding at up to that scale loses nothing.
-  const scale = Math.min(1, ...plans.map((p) => Math.max(p.out.width / p.region.width, p.out.height / p.region.height)));
   const decodeWidth = scale <= 0.5 ? Math.max(1, Math.ceil(width * scale)) : width;
   const { info, data } = await sharp(master)
     .resize(decodeWidth === width ? undefined : decodeWidth, undefined, { fastShrinkOnLoad: true })
