@@ -277,19 +277,31 @@ async function invoiceForPayment(
   return rows[0] ?? null;
 }
 
-export async function upsertRefund(em: EntityManager, orgId: string | null, refund: RefundRecord): Promise<{ matched: boolean; orgId: string | null }> {
-  const invoice = await invoiceForPayment(em, refund.paymentIntentId, refund.chargeId);
+/** Refunds and disputes share one shape: a money movement against a payment, matched to its invoice. */
+const REVERSAL_TABLES = {
+  refund: { table: 'billing_refund', idColumn: 'stripe_refund_id' },
+  dispute: { table: 'billing_dispute', idColumn: 'stripe_dispute_id' },
+} as const;
+
+async function upsertReversal(
+  em: EntityManager,
+  kind: keyof typeof REVERSAL_TABLES,
+  orgId: string | null,
+  record: RefundRecord | DisputeRecord,
+): Promise<{ matched: boolean; orgId: string | null }> {
+  const { table, idColumn } = REVERSAL_TABLES[kind];
+  const invoice = await invoiceForPayment(em, record.paymentIntentId, record.chargeId);
   const org = orgId ?? invoice?.org_id ?? null;
   const now = new Date();
   await em.execute(
-    `insert into "billing_refund"
-       ("id", "created_at", "updated_at", "org_id", "stripe_refund_id", "stripe_charge_id", "payment_intent_id",
+    `insert into "${table}"
+       ("id", "created_at", "updated_at", "org_id", "${idColumn}", "stripe_charge_id", "payment_intent_id",
         "stripe_invoice_id", "amount", "currency", "status", "reason", "stripe_created_at")
      values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict ("stripe_refund_id") do update set
-       "updated_at" = excluded."updated_at", "org_id" = coalesce(excluded."org_id", "billing_refund"."org_id"),
+     on conflict ("${idColumn}") do update set
+       "updated_at" = excluded."updated_at", "org_id" = coalesce(excluded."org_id", "${table}"."org_id"),
        "stripe_charge_id" = excluded."stripe_charge_id", "payment_intent_id" = excluded."payment_intent_id",
-       "stripe_invoice_id" = coalesce(excluded."stripe_invoice_id", "billing_refund"."stripe_invoice_id"),
+       "stripe_invoice_id" = coalesce(excluded."stripe_invoice_id", "${table}"."stripe_invoice_id"),
        "amount" = excluded."amount", "currency" = excluded."currency", "status" = excluded."status",
        "reason" = excluded."reason"`,
     [
@@ -297,52 +309,26 @@ export async function upsertRefund(em: EntityManager, orgId: string | null, refu
       now,
       now,
       org,
-      refund.id,
-      refund.chargeId,
-      refund.paymentIntentId,
+      record.id,
+      record.chargeId,
+      record.paymentIntentId,
       invoice?.stripe_invoice_id ?? null,
-      refund.amount,
-      refund.currency,
-      refund.status,
-      refund.reason,
-      refund.created,
+      record.amount,
+      record.currency,
+      record.status,
+      record.reason,
+      record.created,
     ],
   );
   return { matched: invoice !== null, orgId: org };
 }
 
-export async function upsertDispute(em: EntityManager, orgId: string | null, dispute: DisputeRecord): Promise<{ matched: boolean; orgId: string | null }> {
-  const invoice = await invoiceForPayment(em, dispute.paymentIntentId, dispute.chargeId);
-  const org = orgId ?? invoice?.org_id ?? null;
-  const now = new Date();
-  await em.execute(
-    `insert into "billing_dispute"
-       ("id", "created_at", "updated_at", "org_id", "stripe_dispute_id", "stripe_charge_id", "payment_intent_id",
-        "stripe_invoice_id", "amount", "currency", "status", "reason", "stripe_created_at")
-     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-     on conflict ("stripe_dispute_id") do update set
-       "updated_at" = excluded."updated_at", "org_id" = coalesce(excluded."org_id", "billing_dispute"."org_id"),
-       "stripe_charge_id" = excluded."stripe_charge_id", "payment_intent_id" = excluded."payment_intent_id",
-       "stripe_invoice_id" = coalesce(excluded."stripe_invoice_id", "billing_dispute"."stripe_invoice_id"),
-       "amount" = excluded."amount", "currency" = excluded."currency", "status" = excluded."status",
-       "reason" = excluded."reason"`,
-    [
-      uuidv7(),
-      now,
-      now,
-      org,
-      dispute.id,
-      dispute.chargeId,
-      dispute.paymentIntentId,
-      invoice?.stripe_invoice_id ?? null,
-      dispute.amount,
-      dispute.currency,
-      dispute.status,
-      dispute.reason,
-      dispute.created,
-    ],
-  );
-  return { matched: invoice !== null, orgId: org };
+export function upsertRefund(em: EntityManager, orgId: string | null, refund: RefundRecord) {
+  return upsertReversal(em, 'refund', orgId, refund);
+}
+
+export function upsertDispute(em: EntityManager, orgId: string | null, dispute: DisputeRecord) {
+  return upsertReversal(em, 'dispute', orgId, dispute);
 }
 
 /** Subscriptions that grant access come first; among equals, the newest. */
