@@ -238,6 +238,14 @@ export const configSchema = z.object({
   UPLOAD_MAX_FILE_BYTES: positiveInt.default(50 * 1024 * 1024),
   UPLOAD_MAX_REQUEST_BYTES: positiveInt.default(500 * 1024 * 1024),
   UPLOAD_MAX_FILES_PER_REQUEST: positiveInt.max(1000).default(50),
+  /**
+   * Where the gateway keeps a local copy of each photo while it is received (removed once the
+   * photo is in S3); needs room for a few photos per request in flight. Unset: the OS temp dir.
+   */
+  UPLOAD_SPOOL_DIR: z
+    .string()
+    .refine((dir) => dir.startsWith('/'), 'must be an absolute path')
+    .optional(),
   PRESIGNED_UPLOAD_TTL_SECONDS: positiveInt.min(60).max(3600).default(900),
   RENDITION_URL_TTL_SECONDS: positiveInt.min(30).max(3600).default(300),
   INGEST_MAX_INPUT_PIXELS: positiveInt.default(100_000_000),

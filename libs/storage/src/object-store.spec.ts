@@ -64,8 +64,8 @@ describe('ObjectStore against s3rver (real SDK, wire recorded)', () => {
 
     await store.putObject(key('master'), Buffer.from('jpeg bytes'), { contentType: 'image/jpeg' });
     await store.putObject(key('thumbnail'), Readable.from([Buffer.from('webp')]), { contentType: 'image/webp', contentLength: 4 });
-    await store.uploadStream(key('analysis'), patternStream(100_000).stream, { contentType: 'image/jpeg', maxBytes: MB });
-    await store.uploadStream(key('original'), patternStream(12 * MB).stream, { contentType: 'image/heic', maxBytes: 20 * MB });
+    await store.putObject(key('analysis'), patternStream(100_000).stream, { contentType: 'image/jpeg', contentLength: 100_000 });
+    await store.putObject(key('original'), patternStream(12 * MB).stream, { contentType: 'image/heic', contentLength: 12 * MB });
     const presigned = await store.presignPut(`${itemPrefix(ORG, item)}presigned`, {
       expiresInSeconds: 60,
       contentType: 'image/png',
@@ -76,95 +76,49 @@ describe('ObjectStore against s3rver (real SDK, wire recorded)', () => {
     const kms = new ObjectStore({ ...base, sse: 'aws:kms', kmsKeyId: KMS_KEY });
     const kmsItem = itemPrefix(ORG, randomUUID());
     await kms.putObject(`${kmsItem}a`, Buffer.from('x'), { contentType: 'text/plain' });
-    await kms.uploadStream(`${kmsItem}b`, patternStream(12 * MB).stream, { contentType: 'image/jpeg', maxBytes: 20 * MB });
+    await kms.putObject(`${kmsItem}b`, patternStream(12 * MB).stream, { contentType: 'image/jpeg', contentLength: 12 * MB });
     const kmsPut = await kms.presignPut(`${kmsItem}c`, { expiresInSeconds: 60, contentType: 'text/plain', contentLength: 1 });
     expect((await fetch(kmsPut.url, { method: 'PUT', headers: kmsPut.headers, body: 'c' })).status).toBe(200);
     kms.destroy();
 
     const sent = h.proxy.requests;
     expect(sent.every((r) => r.status === 200)).toBe(true);
-    const ops = sent.map((r) => r.operation);
-    // Both paths really ran: single PutObjects and multipart uploads.
-    expect(ops.filter((o) => o === 'PutObject')).toHaveLength(6);
-    expect(ops.filter((o) => o === 'CreateMultipartUpload')).toHaveLength(2);
-    expect(ops.filter((o) => o === 'UploadPart').length).toBeGreaterThanOrEqual(4);
-
     const creating = sent.filter((r) => OBJECT_CREATING_OPERATIONS.includes(r.operation));
-    expect(creating).toHaveLength(8);
+    expect(creating.map((r) => r.operation)).toEqual(Array(8).fill('PutObject'));
     for (const r of creating) {
       const kmsKey = keyOf(r).startsWith(kmsItem);
       expect(r.headers['x-amz-server-side-encryption'], `${r.operation} ${r.url}`).toBe(kmsKey ? 'aws:kms' : 'AES256');
       expect(r.headers['x-amz-server-side-encryption-aws-kms-key-id']).toBe(kmsKey ? KMS_KEY : undefined);
     }
-    // UploadPart takes no SSE header in S3's API: each part joins an upload created with it.
-    const encryptedUploads = new Set(creating.filter((r) => r.operation === 'CreateMultipartUpload').map(keyOf));
-    for (const part of sent.filter((r) => r.operation === 'UploadPart')) {
-      expect(encryptedUploads.has(keyOf(part))).toBe(true);
-    }
     // No other PUT slipped past the classification above.
-    expect(sent.filter((r) => r.method === 'PUT').every((r) => ['PutObject', 'UploadPart'].includes(r.operation))).toBe(true);
+    expect(sent.filter((r) => r.method === 'PUT').every((r) => r.operation === 'PutObject')).toBe(true);
   });
 
-  describe('uploadStream', () => {
-    it('streams a 20 MB body with the right byte count and SHA-256, reading it only as fast as it is sent', async () => {
-      // Small parts, one in flight: the read-ahead bound is then well below the body size.
-      const lean = new ObjectStore({ ...base, upload: { partSizeBytes: 5 * MB, queueSize: 1 } });
+  describe('putObject from a stream', () => {
+    it('stores a 20 MB stream of known length byte for byte', async () => {
       const key = itemObjectKey(ORG, randomUUID(), 'original');
-      const src = patternStream(20 * MB);
-      h.proxy.clear();
-      let maxAhead = 0;
-      const probe = setInterval(() => {
-        const sent = h.proxy.requests.filter((r) => keyOf(r) === key).reduce((n, r) => n + r.bodyBytes, 0);
-        maxAhead = Math.max(maxAhead, src.produced() - sent);
-      }, 2);
-      const result = await lean.uploadStream(key, src.stream, { contentType: 'image/jpeg', maxBytes: 25 * MB }).finally(() => clearInterval(probe));
-      lean.destroy();
-
-      expect(result).toEqual({ bytes: 20 * MB, sha256: patternSha256(20 * MB) });
-      // At most the part being sent plus the one being filled, never the whole 20 MB.
-      expect(maxAhead).toBeGreaterThan(0);
-      expect(maxAhead).toBeLessThanOrEqual(10 * MB + 256 * 1024);
+      await store.putObject(key, patternStream(20 * MB).stream, { contentType: 'image/jpeg', contentLength: 20 * MB });
       expect((await store.headObject(key))?.contentLength).toBe(20 * MB);
-      expect(sha256(await store.getObjectBuffer(key, { maxBytes: 20 * MB }))).toBe(result.sha256);
+      expect(sha256(await store.getObjectBuffer(key, { maxBytes: 20 * MB }))).toBe(patternSha256(20 * MB));
     });
 
-    it.each([
-      ['multipart', 12 * MB, 10 * MB],
-      ['single put', 300_000, 200_000],
-    ])('refuses an over-limit body (%s path) with PayloadTooLargeError and leaves no object', async (_path, size, limit) => {
-      const prefix = itemPrefix(ORG, randomUUID());
-      const key = `${prefix}original`;
-      const src = patternStream(size);
+    it('refuses a stream without a length before sending anything', async () => {
       h.proxy.clear();
-      const err = await store.uploadStream(key, src.stream, { contentType: 'image/jpeg', maxBytes: limit }).catch((e: unknown) => e);
-
-      expect(err).toBeInstanceOf(PayloadTooLargeError);
-      expect(err).toMatchObject({ limitBytes: limit, key, httpStatus: 413 });
-      expect(src.stream.destroyed).toBe(true);
-      expect(await store.headObject(key)).toBeNull();
-      expect(await store.listKeys(prefix)).toEqual([]);
-      // Never completed, and no byte past the limit was sent.
-      const ops = h.proxy.requests.map((r) => r.operation);
-      expect(ops).not.toContain('CompleteMultipartUpload');
-      expect(ops).not.toContain('PutObject');
-      // The multipart upload is aborted, which frees its parts in S3 (s3rver answers 405 to it).
-      if (size > 5 * MB) expect(ops).toContain('AbortMultipartUpload');
-      const sentBytes = h.proxy.requests.filter((r) => r.operation === 'UploadPart').reduce((n, r) => n + r.bodyBytes, 0);
-      expect(sentBytes).toBeLessThanOrEqual(limit);
+      const key = itemObjectKey(ORG, randomUUID(), 'original');
+      await expect(store.putObject(key, patternStream(10).stream, { contentType: 'image/jpeg' })).rejects.toThrow(/contentLength/);
+      expect(h.proxy.requests).toEqual([]);
     });
 
-    it('passes on the source stream\'s own error and stores nothing', async () => {
+    // S3 keeps nothing of an aborted PUT; s3rver may keep the fragment it wrote, so callers that
+    // abort delete or overwrite the key afterwards.
+    it('an aborted put rejects with a StorageError', async () => {
       const key = itemObjectKey(ORG, randomUUID(), 'original');
-      let sent = 0;
-      const failing = new Readable({
-        read() {
-          if (sent >= 6 * MB) return void this.destroy(new Error('client went away'));
-          sent += MB;
-          this.push(Buffer.alloc(MB, 1));
-        },
-      });
-      await expect(store.uploadStream(key, failing, { contentType: 'image/jpeg', maxBytes: 50 * MB })).rejects.toThrow('client went away');
-      expect(await store.headObject(key)).toBeNull();
+      const abort = new AbortController();
+      const src = patternStream(8 * MB);
+      const put = store.putObject(key, src.stream, { contentType: 'image/jpeg', contentLength: 8 * MB, abortSignal: abort.signal });
+      while (src.produced() < MB) await new Promise((r) => setTimeout(r, 2));
+      abort.abort();
+      await expect(put).rejects.toBeInstanceOf(StorageError);
     });
   });
 

@@ -1,4 +1,4 @@
-import { pipeline, Readable } from 'node:stream';
+import { Readable } from 'node:stream';
 
 import {
   CopyObjectCommand,
@@ -11,12 +11,10 @@ import {
   PutObjectCommand,
   type S3Client,
 } from '@aws-sdk/client-s3';
-import { Upload } from '@aws-sdk/lib-storage';
 
-import { ByteMeter } from './byte-meter';
 import { PayloadTooLargeError, StorageError, toStorageError } from './errors';
 import { assertObjectKey, assertPrefix } from './keys';
-import { createS3Client, DEFAULT_UPLOAD_TUNING, validateObjectStoreOptions, type ObjectStoreOptions, type UploadTuning } from './options';
+import { createS3Client, validateObjectStoreOptions, type ObjectStoreOptions } from './options';
 import { presignGetUrl, presignPutUrl, type PresignedPut, type PresignGetOptions, type PresignPutOptions } from './presign';
 import { sseParams, type SseParams } from './sse';
 
@@ -24,18 +22,8 @@ export interface PutOptions {
   contentType: string;
   /** Required for a stream body: S3 will not take a PutObject of unknown length. */
   contentLength?: number;
-}
-
-export interface UploadStreamOptions {
-  contentType: string;
-  /** Larger bodies are refused with PayloadTooLargeError and leave nothing stored. */
-  maxBytes: number;
-}
-
-export interface UploadResult {
-  bytes: number;
-  /** Lower-case hex SHA-256 of exactly the bytes stored. */
-  sha256: string;
+  /** Aborts the request; S3 stores nothing of an aborted PutObject. */
+  abortSignal?: AbortSignal;
 }
 
 export interface ObjectInfo {
@@ -65,7 +53,6 @@ export class ObjectStore {
   readonly bucket: string;
   readonly client: S3Client;
   private readonly sse: SseParams;
-  private readonly tuning: UploadTuning;
   private readonly ownsClient: boolean;
 
   /** Pass `client` to share one S3Client; otherwise the store makes (and owns) its own. */
@@ -73,7 +60,6 @@ export class ObjectStore {
     validateObjectStoreOptions(opts);
     this.bucket = opts.bucket;
     this.sse = sseParams(opts);
-    this.tuning = { ...DEFAULT_UPLOAD_TUNING, ...opts.upload };
     this.client = client ?? createS3Client(opts);
     this.ownsClient = client === undefined;
   }
@@ -87,7 +73,7 @@ export class ObjectStore {
       }
       length = body.length;
     } else if (length === undefined) {
-      throw new TypeError('putObject needs contentLength for a stream body; use uploadStream for unknown lengths');
+      throw new TypeError('putObject needs contentLength for a stream body: S3 takes no PutObject of unknown length');
     }
     const out = await this.send('PutObject', key, () =>
       this.client.send(
@@ -99,47 +85,10 @@ export class ObjectStore {
           ContentLength: length,
           ...this.sse,
         }),
+        { abortSignal: opts.abortSignal },
       ),
     );
     return { etag: out.ETag };
-  }
-
-  /**
-   * Streams `source` to S3 without holding the whole body: one PutObject when it fits in a
-   * part, otherwise a multipart upload whose CreateMultipartUpload carries the SSE request.
-   * The stream is consumed, and destroyed if the upload fails. A body over `maxBytes` leaves
-   * nothing under `key`, not even an object that was there before (the key is being replaced).
-   */
-  async uploadStream(key: string, source: Readable, opts: UploadStreamOptions): Promise<UploadResult> {
-    assertObjectKey(key);
-    checkMaxBytes(opts.maxBytes);
-    const meter = new ByteMeter(opts.maxBytes, key);
-    let sourceError: unknown;
-    pipeline(source, meter, (err) => {
-      if (err && !meter.exceeded) sourceError = err;
-    });
-
-    const upload = new Upload({
-      client: this.client,
-      partSize: this.tuning.partSizeBytes,
-      queueSize: this.tuning.queueSize,
-      leavePartsOnError: false,
-      params: { Bucket: this.bucket, Key: key, Body: meter, ContentType: opts.contentType, ...this.sse },
-    });
-
-    try {
-      await upload.done();
-    } catch (err) {
-      meter.destroy();
-      if (meter.exceeded) {
-        // lib-storage aborts the multipart upload; also drop the key so no object is left.
-        await this.deleteObject(key).catch(() => undefined);
-        throw new PayloadTooLargeError(opts.maxBytes, key);
-      }
-      if (sourceError !== undefined) throw sourceError;
-      throw toStorageError(err, 'Upload', this.bucket, key);
-    }
-    return { bytes: meter.bytes, sha256: meter.sha256Hex() };
   }
 
   /** Reads a whole object, refusing ones larger than `maxBytes` before buffering them. */

@@ -1,4 +1,18 @@
 import { S3Client } from '@aws-sdk/client-s3';
+import { Logger } from '@nestjs/common';
+
+/**
+ * The SDK's own notes (for one, a warning on stderr each time a streamed PutObject is aborted,
+ * which the gateway does on purpose) go to the structured log at debug level: every failure
+ * they describe also reaches the caller as an error.
+ */
+const sdkNotes = new Logger('S3Client');
+const SDK_LOGGER = {
+  debug: () => undefined,
+  info: () => undefined,
+  warn: (...content: unknown[]) => sdkNotes.debug(content.map(String).join(' ')),
+  error: (...content: unknown[]) => sdkNotes.debug(content.map(String).join(' ')),
+};
 
 export type ServerSideEncryptionMode = 'AES256' | 'aws:kms';
 
@@ -14,26 +28,7 @@ export interface ObjectStoreOptions {
   kmsKeyId?: string;
   /** Static keys for a stand-in. Leave unset in AWS: the default chain (IRSA, env) applies. */
   credentials?: { accessKeyId: string; secretAccessKey: string; sessionToken?: string };
-  /** Tuning for `uploadStream`; see DEFAULT_UPLOAD_TUNING. */
-  upload?: Partial<UploadTuning>;
 }
-
-export interface UploadTuning {
-  /** Bodies up to this size go as one PutObject; larger ones as parts of this size. */
-  partSizeBytes: number;
-  /** Parts in flight at once; memory per upload is about (queueSize + 1) × partSizeBytes. */
-  queueSize: number;
-}
-
-/**
- * 8 MiB parts, 2 in flight. Measured against s3rver, one PutObject beats a multipart upload
- * of the same bytes (s3rver writes parts, then copies them together), so most photos should go
- * in a single request: lib-storage does that whenever the body fits in one part. Larger bodies
- * stream in parts, holding at most ~24 MiB per upload instead of the whole file.
- */
-export const DEFAULT_UPLOAD_TUNING: Readonly<UploadTuning> = { partSizeBytes: 8 * 1024 * 1024, queueSize: 2 };
-
-const MIN_PART_SIZE = 5 * 1024 * 1024;
 
 /** Throws on combinations that would silently weaken P2 or break uploads. */
 export function validateObjectStoreOptions(opts: ObjectStoreOptions): void {
@@ -45,14 +40,6 @@ export function validateObjectStoreOptions(opts: ObjectStoreOptions): void {
   if (opts.kmsKeyId && opts.sse !== 'aws:kms') {
     throw new TypeError('ObjectStoreOptions.kmsKeyId is set but sse is not "aws:kms"');
   }
-  const part = opts.upload?.partSizeBytes;
-  if (part !== undefined && (!Number.isInteger(part) || part < MIN_PART_SIZE)) {
-    throw new TypeError(`upload.partSizeBytes must be an integer of at least ${MIN_PART_SIZE} (S3's minimum part size)`);
-  }
-  const queue = opts.upload?.queueSize;
-  if (queue !== undefined && (!Number.isInteger(queue) || queue < 1)) {
-    throw new TypeError('upload.queueSize must be a positive integer');
-  }
 }
 
 export function createS3Client(opts: ObjectStoreOptions): S3Client {
@@ -63,10 +50,11 @@ export function createS3Client(opts: ObjectStoreOptions): S3Client {
     forcePathStyle: opts.forcePathStyle ?? false,
     credentials: opts.credentials,
     // The SDK's default sends stream bodies aws-chunked with a trailing CRC; s3rver stores that
-    // framing as the object's bytes. Buffers and upload parts stay covered by the signed
-    // x-amz-content-sha256, and uploadStream hashes every byte itself.
+    // framing as the object's bytes. Buffers stay covered by the signed x-amz-content-sha256,
+    // and the gateway hashes every uploaded byte itself.
     requestChecksumCalculation: 'WHEN_REQUIRED',
     responseChecksumValidation: 'WHEN_REQUIRED',
+    logger: SDK_LOGGER,
   });
 }
 

@@ -26,6 +26,8 @@ export interface RecordedRequest {
   status?: number;
   /** Why the proxy refused to forward the request, when it did. */
   rejected?: string;
+  /** The client gave up before sending the whole body (S3 stores nothing of such a request). */
+  clientAborted?: boolean;
 }
 
 export interface RecordingProxyOptions {
@@ -71,6 +73,9 @@ export async function startRecordingProxy(
     };
     requests.push(record);
     req.on('data', (chunk: Buffer) => (record.bodyBytes += chunk.length));
+    req.on('close', () => {
+      if (!req.complete) record.clientAborted = true;
+    });
 
     if (verify) {
       const result = verifySigV4({ method: record.method, url, headers: req.headers }, (id) =>

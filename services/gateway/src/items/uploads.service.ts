@@ -1,13 +1,31 @@
-import { HttpStatus, Inject, Injectable } from '@nestjs/common';
+import { constants } from 'node:fs';
+import { access } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { HttpStatus, Inject, Injectable, Logger, type OnModuleInit } from '@nestjs/common';
 import { LockMode } from '@mikro-orm/core';
 import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
-import { type EntityManager, Item, PendingUpload, uuidv7 } from '@sessionpix/db';
+import { Collection, type EntityManager, Item, PendingUpload, uuidv7 } from '@sessionpix/db';
 import { ItemPipeline } from '@sessionpix/queue';
-import { itemObjectKey, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
+import { itemObjectKey, ObjectStore, PayloadTooLargeError, StorageError } from '@sessionpix/storage';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { TenantContext } from '../auth/tenant';
 import { CollectionsService } from '../collections/collections.service';
 import { type FieldProblem, ProblemError } from '../http/problem';
+import { boundaryOf, MultipartDataOffsets } from './upload/multipart-offsets';
+import { type ReceivedPart, receivePart } from './upload/receive-part';
+import { SpoolFile } from './upload/spool-file';
+import { StoringParts } from './upload/storing-parts';
+
+/** Photos of one request on their way to S3 at once (each has a local copy until stored). */
+const MAX_PARTS_STORING = 3;
+/** Older spool files cannot belong to a live request (the upload timeouts are far shorter). */
+const STALE_SPOOL_MS = 6 * 60 * 60 * 1000;
+
+/** A failure of the local disk the parts are copied to (full, gone, not writable). */
+function isDiskError(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && ['ENOSPC', 'EDQUOT', 'EROFS', 'EACCES', 'EIO', 'ENOENT'].includes(code);
+}
 
 export interface AcceptedItem {
   id: string;
@@ -24,18 +42,34 @@ function megabytes(bytes: number): string {
 }
 
 /**
- * Photos in: multipart parts streamed straight to S3 (never held whole in memory), or a
+ * Photos in: multipart parts streamed to S3 as they arrive (never held whole in memory), or a
  * presigned PUT completed later. Each photo becomes an `uploaded` item and an ingest job,
  * enqueued after the row is committed.
  */
 @Injectable()
-export class UploadsService {
+export class UploadsService implements OnModuleInit {
+  private readonly spoolDir: string;
+  private readonly log = new Logger(UploadsService.name);
+
   constructor(
     private readonly collections: CollectionsService,
     private readonly store: ObjectStore,
     private readonly pipeline: ItemPipeline,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.spoolDir = config.UPLOAD_SPOOL_DIR ?? tmpdir();
+  }
+
+  /** Refuses to start without a writable spool directory, and clears what a crashed process left there. */
+  async onModuleInit(): Promise<void> {
+    try {
+      await access(this.spoolDir, constants.W_OK);
+    } catch (err) {
+      throw new Error(`UPLOAD_SPOOL_DIR: ${this.spoolDir} is not a writable directory (${(err as Error).message})`);
+    }
+    const removed = await SpoolFile.removeStale(this.spoolDir, STALE_SPOOL_MS);
+    if (removed > 0) this.log.warn({ removed, dir: this.spoolDir }, 'removed upload copies left by a stopped process');
+  }
 
   async acceptMultipart(
     t: TenantContext,
@@ -58,16 +92,28 @@ export class UploadsService {
         `a request may carry at most ${megabytes(this.config.UPLOAD_MAX_REQUEST_BYTES)}; send fewer photos per request`,
       );
     }
-    const collection = await this.collections.load(t.em, collectionId);
-    const accepted: AcceptedItem[] = [];
+    // Checked while the first photo already streams in: no row is written before it passes, and a
+    // photo stored for a refused request is removed again.
+    const collectionCheck = this.collections.load(t.em, collectionId);
+    collectionCheck.catch(() => undefined);
+    const boundary = boundaryOf(request.headers['content-type']);
+    // Attached before the parser pipes the request, so it sees every chunk first.
+    const offsets = boundary && Number.isSafeInteger(declared) ? MultipartDataOffsets.observe(request.raw, boundary) : undefined;
+    const storing = new StoringParts(MAX_PARTS_STORING, (item) => this.announceAndEnqueue(item));
     const tooLarge: FieldProblem[] = [];
     let requestBytes = 0;
-    let index = 0;
+    let partIndex = -1;
+    let fileIndex = 0;
+    // A part is guessed to be the request's last until a guess proves wrong: then the request
+    // carries several photos, and the rest go through the local copy instead.
+    let guessLast = offsets !== undefined;
     let stoppedEarly = false;
+    let failure: unknown;
     try {
       for await (const part of request.parts()) {
+        partIndex += 1;
         if (part.type !== 'file') continue;
-        index += 1;
+        fileIndex += 1;
         if (part.fieldname !== 'file') {
           part.file.resume();
           throw ProblemError.validation([{ field: part.fieldname, message: 'photos go in parts named "file"' }]);
@@ -76,17 +122,29 @@ export class UploadsService {
         const item = t.em.create(Item, {
           id: uuidv7(),
           org: t.orgId,
-          collection,
+          collection: t.em.getReference(Collection, collectionId),
           originalFilename: part.filename ? part.filename.slice(0, 255) : null,
         });
-        await t.em.flush();
-        try {
-          const stored = await this.store.uploadStream(itemObjectKey(t.orgId, item.id, 'original'), part.file, {
+        const key = itemObjectKey(t.orgId, item.id, 'original');
+        const dataStart = guessLast ? offsets?.dataStart(partIndex) : undefined;
+        // The row is written while the photo arrives: a round trip off each photo's time.
+        const [row, receipt] = await Promise.allSettled([
+          collectionCheck.then(() => t.em.flush()),
+          receivePart(this.store, part.file, {
+            key,
             contentType: 'application/octet-stream',
             maxBytes: budget,
-          });
-          requestBytes += stored.bytes;
-        } catch (err) {
+            lengthIfLast: dataStart === undefined ? undefined : declared - dataStart - offsets!.closingLength,
+            spoolDir: this.spoolDir,
+          }),
+        ]);
+        if (row.status === 'rejected') {
+          t.em.remove(item);
+          if (receipt.status === 'fulfilled') await this.discard(key, receipt.value.stored);
+          throw row.reason;
+        }
+        if (receipt.status === 'rejected') {
+          const err: unknown = receipt.reason;
           // Nothing was stored for this part: the row goes too, and the client is told which.
           t.em.remove(item);
           await t.em.flush();
@@ -94,7 +152,7 @@ export class UploadsService {
           part.file.resume();
           const overRequest = budget < this.config.UPLOAD_MAX_FILE_BYTES;
           tooLarge.push({
-            field: `file[${index}]`,
+            field: `file[${fileIndex}]`,
             message: overRequest
               ? `${part.filename || 'this photo'} did not fit in the ${megabytes(this.config.UPLOAD_MAX_REQUEST_BYTES)} a request may carry`
               : `${part.filename || 'this photo'} is larger than ${megabytes(this.config.UPLOAD_MAX_FILE_BYTES)}`,
@@ -105,24 +163,32 @@ export class UploadsService {
           }
           continue;
         }
-        await this.announceAndEnqueue(item);
-        accepted.push({ id: item.id, status: item.status });
+        const received = receipt.value;
+        if (received.speculated && !received.guessedRight) guessLast = false;
+        requestBytes += received.bytes;
+        await storing.add(item, received.stored);
       }
     } catch (err) {
       stoppedEarly = true;
-      // The parser stops at the per-request file count; what came before it is stored already.
-      if ((err as { code?: string }).code !== 'FST_FILES_LIMIT') throw err;
-      throw new ProblemError(
-        HttpStatus.PAYLOAD_TOO_LARGE,
-        'too_many_files',
-        `a request may carry at most ${this.config.UPLOAD_MAX_FILES_PER_REQUEST} photos; send the rest in another request. ${acceptedSentence(accepted)}`,
-        tooLarge.length > 0 ? tooLarge : undefined,
-      );
+      failure = err;
     } finally {
       // The rest of the body was left unread, so the connection cannot carry another request:
       // close it once the answer is sent, instead of reading (possibly endless) bytes to discard.
       if (stoppedEarly) void reply.header('connection', 'close');
     }
+
+    const accepted: AcceptedItem[] = [];
+    for (const outcome of await storing.settle()) {
+      if (outcome.storeError !== undefined) {
+        t.em.remove(outcome.item);
+        failure ??= outcome.storeError;
+        continue;
+      }
+      failure ??= outcome.handOffError;
+      accepted.push({ id: outcome.item.id, status: outcome.item.status });
+    }
+    await t.em.flush();
+    if (failure !== undefined) throw this.requestFailure(failure, accepted, tooLarge);
     if (tooLarge.length > 0) {
       throw new ProblemError(
         HttpStatus.PAYLOAD_TOO_LARGE,
@@ -132,9 +198,37 @@ export class UploadsService {
       );
     }
     if (accepted.length === 0) {
+      await collectionCheck; // another org's collection is a 404 even when the body had no photo
       throw ProblemError.validation([{ field: 'file', message: 'send at least one part named "file"' }]);
     }
     return accepted;
+  }
+
+  /** Removes a photo stored for a request that is being refused. */
+  private async discard(key: string, stored: Promise<void>): Promise<void> {
+    await stored.catch(() => undefined);
+    await this.store.deleteObject(key).catch(() => undefined);
+  }
+
+  /** What a request that failed part-way answers, naming the photos it stored anyway. */
+  private requestFailure(err: unknown, accepted: AcceptedItem[], tooLarge: FieldProblem[]): unknown {
+    // The parser stops at the per-request file count; what came before it is stored already.
+    if ((err as { code?: string }).code === 'FST_FILES_LIMIT') {
+      return new ProblemError(
+        HttpStatus.PAYLOAD_TOO_LARGE,
+        'too_many_files',
+        `a request may carry at most ${this.config.UPLOAD_MAX_FILES_PER_REQUEST} photos; send the rest in another request. ${acceptedSentence(accepted)}`,
+        tooLarge.length > 0 ? tooLarge : undefined,
+      );
+    }
+    if (err instanceof StorageError || isDiskError(err)) {
+      return new ProblemError(
+        HttpStatus.SERVICE_UNAVAILABLE,
+        'storage_unavailable',
+        `photos could not be stored just now; try again shortly. ${acceptedSentence(accepted)}`,
+      );
+    }
+    return err;
   }
 
   async presign(

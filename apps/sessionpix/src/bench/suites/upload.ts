@@ -1,10 +1,9 @@
 import { Agent } from 'node:http';
-import { Readable } from 'node:stream';
 import { DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { emForSystem, MikroORM, Organization } from '@sessionpix/db';
 import { gatewayService, issueApiKey } from '@sessionpix/gateway';
 import { startProcess } from '@sessionpix/runtime';
-import { createObjectStore, DEFAULT_UPLOAD_TUNING, itemObjectKey, objectStoreOptionsFromConfig } from '@sessionpix/storage';
+import { itemObjectKey } from '@sessionpix/storage';
 import { sharedS3, serviceConfig, serviceEnv, suiteDatabase, suitePrefix } from '../env';
 import { type BenchContext, interleaved, percentile, summarize, type Suite, timed, withConcurrency } from '../framework';
 import { multipartFile, send } from '../http';
@@ -13,17 +12,6 @@ import { makePhoto, UPLOAD_BODIES } from '../photos';
 /** Uploads per round: each body twice. */
 const REPEAT_BODIES = 2;
 const CONCURRENCY = 3;
-/** Roughly what a socket hands a multipart parser at a time. */
-const STREAM_CHUNK = 64 * 1024;
-
-function chunked(bytes: Buffer): Readable {
-  return Readable.from(
-    (function* () {
-      for (let at = 0; at < bytes.length; at += STREAM_CHUNK) yield bytes.subarray(at, at + STREAM_CHUNK);
-    })(),
-  );
-}
-
 /**
  * Upload acceptance: photos POSTed as multipart to the gateway (which streams each part to S3,
  * writes the item row and enqueues ingest) against the same bytes PutObject'ed straight into
@@ -85,7 +73,6 @@ export const uploadSuite: Suite = {
 
     const gatewayLatencies: number[] = [];
     const sdkLatencies: number[] = [];
-    const storeLatencies: number[] = [];
     /** Measured request times per body (index into `bodies`), for the per-size notes. */
     const bySize = { gateway: bodies.map((): number[] => []), sdk: bodies.map((): number[] => []) };
     const removeKeys = async (keys: string[]) => {
@@ -164,33 +151,9 @@ export const uploadSuite: Suite = {
       return roundBytes / 1e6 / (ms / 1000);
     };
 
-    // The store call the gateway makes for each part, fed from memory: no HTTP, no multipart
-    // parsing, no database, no queue. Splits the gateway's cost into "how it stores" and the rest.
-    const store = createObjectStore(objectStoreOptionsFromConfig(config));
-    ctx.defer(() => store.destroy());
-    const viaStore = async (round: number) => {
-      const stored: string[] = [];
-      const ms = await timed(() =>
-        withConcurrency(uploads, CONCURRENCY, async (bytes, index) => {
-          const key = `bench/stream/${round}/${index}`;
-          const started = performance.now();
-          await store.uploadStream(key, chunked(bytes), {
-            contentType: 'application/octet-stream',
-            maxBytes: config.UPLOAD_MAX_FILE_BYTES,
-          });
-          const took = performance.now() - started;
-          stored.push(key);
-          if (round >= ctx.warmup) storeLatencies.push(took);
-        }),
-      );
-      await removeKeys(stored);
-      return roundBytes / 1e6 / (ms / 1000);
-    };
-
     const sizes = bodies.map((b) => `${(b.length / 1e6).toFixed(1)}`).join(', ');
     const perRound = `${uploads.length} photos (${sizes} MB, each ×${REPEAT_BODIES}), c=${CONCURRENCY}`;
     const samples = await interleaved(ctx, 'upload', viaGateway, viaSdk);
-
     ctx.record({
       metric: 'upload acceptance',
       unit: 'MB/s',
@@ -207,19 +170,6 @@ export const uploadSuite: Suite = {
       baseline: { label: 'SDK PutObject', stats: summarize(sdkLatencies, 'lower') },
     });
 
-    ctx.log('decomposition: ObjectStore.uploadStream alone vs PutObject');
-    const storeSamples = await interleaved(ctx, 'uploadStream', viaStore, viaSdk);
-    ctx.record({
-      metric: 'store upload alone',
-      unit: 'MB/s',
-      better: 'higher',
-      subject: {
-        label: `ObjectStore.uploadStream from memory (64 KiB chunks), same photos, c=${CONCURRENCY}`,
-        stats: summarize(storeSamples.subject, 'higher'),
-      },
-      baseline: { label: 'SDK PutObject, same bytes, same s3rver', stats: summarize(storeSamples.baseline, 'higher') },
-    });
-
     const perSize = bodies
       .map((b, i) => {
         const g = percentile(bySize.gateway[i], 50);
@@ -227,14 +177,11 @@ export const uploadSuite: Suite = {
         return `${(b.length / 1e6).toFixed(1)} MB: gateway ${g.toFixed(0)} ms vs PutObject ${p.toFixed(0)} ms (${(g / p).toFixed(2)}×)`;
       })
       .join('; ');
-    ctx.note(`upload: median request time by body size — ${perSize}; uploadStream alone median ${percentile(storeLatencies, 50).toFixed(0)} ms.`);
+    ctx.note(`upload: median request time by body size — ${perSize}.`);
 
-    const part = DEFAULT_UPLOAD_TUNING.partSizeBytes;
-    const multipart = bodies.filter((b) => b.length > part).length;
     ctx.note(
-      `upload: MB = 10^6 bytes; each round sends ${(roundBytes / 1e6).toFixed(1)} MB; ` +
-        `${multipart} of ${bodies.length} bodies exceed the store's ${part / 2 ** 20} MiB part size, so the gateway ` +
-        `sends them as S3 multipart uploads (Create + parts + Complete) where the baseline sends one PutObject.`,
+      `upload: MB = 10^6 bytes; each round sends ${(roundBytes / 1e6).toFixed(1)} MB. A request's last photo goes to S3 as ` +
+        'one PutObject while it arrives (its length follows from Content-Length); the gateway also keeps a local copy until it is stored.',
     );
   },
 };
