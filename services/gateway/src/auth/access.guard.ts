@@ -1,6 +1,7 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { type CanActivate, type ExecutionContext, HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
+import { LoadStrategy } from '@mikro-orm/core';
 import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
 import { type OrgRole, roleAtLeast } from '@sessionpix/contracts';
 import { ApiKey, emForOrg, emForSystem, Membership, MikroORM } from '@sessionpix/db';
@@ -137,7 +138,8 @@ export class AccessGuard implements CanActivate {
     const key = await em.findOne(
       ApiKey,
       { keyId: parsed.keyId, revokedAt: null },
-      { filters: { tenant: false, notDeleted: false }, populate: ['org'] },
+      // One query for the key and its org: this runs before every API-key request's handler.
+      { filters: { tenant: false, notDeleted: false }, populate: ['org'], strategy: LoadStrategy.JOINED },
     );
     const valid =
       key !== null && secretMatches(parsed.secret, key.secretHash, this.config.apiKeyPepper) && !key.org.getEntity().deletedAt;
