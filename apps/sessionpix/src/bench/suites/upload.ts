@@ -1,20 +1,20 @@
 import { Agent } from 'node:http';
 import { DeleteObjectsCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
-import { emForSystem, MikroORM, Organization } from '@sessionpix/db';
-import { gatewayService, issueApiKey } from '@sessionpix/gateway';
-import { startProcess } from '@sessionpix/runtime';
+import { emForSystem, openOrm, Organization } from '@sessionpix/db';
+import { issueApiKey } from '@sessionpix/gateway';
 import { itemObjectKey } from '@sessionpix/storage';
 import { sharedS3, serviceConfig, serviceEnv, suiteDatabase, suitePrefix } from '../env';
 import { type BenchContext, interleaved, percentile, summarize, type Suite, timed, withConcurrency } from '../framework';
 import { multipartFile, send } from '../http';
 import { makePhoto, UPLOAD_BODIES } from '../photos';
+import { startServiceProcess } from '../service-process';
 
 /** Uploads per round: each body twice. */
 const REPEAT_BODIES = 2;
 const CONCURRENCY = 3;
 /**
- * Upload acceptance: photos POSTed as multipart to the gateway (which streams each part to S3,
- * writes the item row and enqueues ingest) against the same bytes PutObject'ed straight into
+ * Upload acceptance: photos POSTed as multipart to a gateway process (which streams each part to
+ * S3, writes the item row and enqueues ingest) against the same bytes PutObject'ed straight into
  * the same S3 stand-in with the AWS SDK, at the same concurrency.
  */
 export const uploadSuite: Suite = {
@@ -30,14 +30,19 @@ export const uploadSuite: Suite = {
     const s3 = await sharedS3(ctx);
     const db = await suiteDatabase(ctx, 'upload');
     const prefix = suitePrefix(ctx);
-    const config = serviceConfig(serviceEnv({ s3, databaseUrl: db.url, prefix, services: 'gateway' }));
-    ctx.log('starting the gateway');
-    const proc = await startProcess({ config, available: [gatewayService], handleSignals: false });
-    ctx.defer(() => proc.close());
-    const baseUrl = proc.httpUrl!;
+    const env = serviceEnv({ s3, databaseUrl: db.url, prefix, services: 'gateway', extra: { LOG_LEVEL: 'warn' } });
+    const config = serviceConfig(env);
+    // The gateway as its own process, as deployed: the bench's client does not share its event loop.
+    ctx.log('starting the gateway process');
+    const gateway = startServiceProcess({ ...process.env, ...env });
+    ctx.defer(() => gateway.stop());
+    await gateway.ready;
+    const baseUrl = gateway.httpUrl()!;
 
     // An organisation, an API key and a collection, as a customer would have them.
-    const em = emForSystem(proc.app.get(MikroORM));
+    const orm = await openOrm({ databaseUrl: db.url, poolMax: 2 });
+    ctx.defer(() => orm.close(true));
+    const em = emForSystem(orm);
     const org = em.create(Organization, { name: 'Bench Studio' });
     await em.flush();
     const key = issueApiKey(em, org.id, 'bench', config.apiKeyPepper);

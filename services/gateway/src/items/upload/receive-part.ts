@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { type ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
 import { SpeculativePut } from './speculative-put';
@@ -16,8 +15,6 @@ export interface ReceivePartOptions {
 
 export interface ReceivedPart {
   bytes: number;
-  /** Lower-case hex SHA-256 of exactly the bytes received. */
-  sha256: string;
   /** Whether a PutObject of `lengthIfLast` bytes was started while the part arrived. */
   speculated: boolean;
   /** Whether the part had exactly `lengthIfLast` bytes. */
@@ -27,7 +24,8 @@ export interface ReceivedPart {
 }
 
 /**
- * Reads one multipart file part to its end, metering and hashing it, with a copy on local disk.
+ * Reads one multipart file part to its end, metering it, with a copy on local disk. (Ingest
+ * hashes what it reads for dedupe, presigned uploads included, so the gateway does not.)
  * When the part's length can be guessed it is sent to S3 at the same time, as one PutObject;
  * otherwise (or when the guess was wrong, or S3 failed mid-way) it is put from the local copy
  * afterwards, which the caller may let run while it reads the request's next part.
@@ -38,7 +36,6 @@ export async function receivePart(store: ObjectStore, source: Readable, opts: Re
   const speculative =
     guess !== undefined && guess > 0 && guess <= opts.maxBytes ? new SpeculativePut(store, opts.key, opts.contentType, guess) : undefined;
   let live = speculative;
-  const hash = createHash('sha256');
   let bytes = 0;
   try {
     // Left undestroyed when this stops early: the caller decides whether the rest is discarded.
@@ -46,7 +43,6 @@ export async function receivePart(store: ObjectStore, source: Readable, opts: Re
       if (chunk.length === 0) continue;
       bytes += chunk.length;
       if (bytes > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes, opts.key);
-      hash.update(chunk);
       await spool.write(chunk);
       if (live && !(await live.offer(chunk, bytes))) live = undefined;
     }
@@ -75,5 +71,5 @@ export async function receivePart(store: ObjectStore, source: Readable, opts: Re
           await spool.remove();
         }
       })();
-  return { bytes, sha256: hash.digest('hex'), speculated: speculative !== undefined, guessedRight: guess === bytes, stored };
+  return { bytes, speculated: speculative !== undefined, guessedRight: guess === bytes, stored };
 }
