@@ -115,9 +115,10 @@ describe('the container image', () => {
     });
 
     it('sets only contract variables, and exposes the default ports', () => {
-      // MALLOC_ARENA_MAX tunes glibc for the image's processes; no sessionpix code reads it.
-      const contract = new Set<string>([...configVariableNames(), ...AWS_SDK_VARIABLES, 'MALLOC_ARENA_MAX']);
-      const names = runtime.lines.filter((l) => l.startsWith('ENV ')).flatMap((l) => [...l.matchAll(/([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]));
+      // glibc's and Node's tuning for the image's processes; no sessionpix code reads these.
+      const tuning = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'NODE_OPTIONS'];
+      const contract = new Set<string>([...configVariableNames(), ...AWS_SDK_VARIABLES, ...tuning]);
+      const names = runtime.lines.filter((l) => l.startsWith('ENV ')).flatMap((l) => [...l.matchAll(/\s([A-Za-z_][A-Za-z0-9_]*)=/g)].map((m) => m[1]));
       expect(names.length).toBeGreaterThan(0);
       expect(names.filter((n) => !contract.has(n))).toEqual([]);
       const config = loadConfig({}, { services: [] });

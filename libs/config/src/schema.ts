@@ -251,7 +251,8 @@ export const configSchema = z.object({
   INGEST_MAX_INPUT_PIXELS: positiveInt.default(100_000_000),
   SWEEP_INTERVAL_SECONDS: positiveInt.min(10).default(120),
   SWEEP_GRACE_SECONDS: positiveInt.default(60),
-  INGEST_IMAGE_THREADS: positiveInt.max(16).default(2),
+  /** Images decoded at once per ingest process: each rotated 12 MP JPEG holds its 36 MB raster while it is written. */
+  INGEST_IMAGE_THREADS: positiveInt.max(16).default(1),
 
   SUPPORT_EMAIL: z.email('must be an e-mail address').default('support@sessionpix.example'),
 

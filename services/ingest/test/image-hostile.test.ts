@@ -1,6 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { DEFAULT_MAX_INPUT_PIXELS, ImageRejectedError, processImage } from '../src/image';
-import { decodeMasterPixels } from '../src/image/decode';
+import { openUpload, uploadDecodeError } from '../src/image/decode';
+import { MASTER_MAX_EDGE, encodeMaster } from '../src/image/renditions';
 import { panelHeic } from './helpers/heif';
 import { type HostileFile, hostileCorpus, pngClaiming } from './helpers/hostile';
 
@@ -120,7 +121,8 @@ describe('hostile uploads', () => {
   it('has sharp enforce the cap as well, should a header understate the size', async () => {
     const png = pngClaiming(2000, 2000);
     const lyingHeader = { width: 10, height: 10 };
-    const err = await decodeMasterPixels(png, 'png', lyingHeader, 1_000_000).catch((e: unknown) => e);
+    const pipeline = await openUpload(png, 'png', lyingHeader, 1_000_000, MASTER_MAX_EDGE);
+    const err = await encodeMaster(pipeline).catch((e: unknown) => uploadDecodeError(e, 'png', 1_000_000));
     expect(err).toBeInstanceOf(ImageRejectedError);
     expect((err as ImageRejectedError).reasonCode).toBe('too_many_pixels');
     expect(calls.sharp).toBe(1);

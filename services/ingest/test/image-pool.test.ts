@@ -19,7 +19,7 @@ async function photo(width = 800, height = 600): Promise<Buffer> {
     .toBuffer();
 }
 
-function marker(text: 'CRASH' | 'THROW' | 'HANG!'): Buffer {
+function marker(text: 'CRASH' | 'THROW' | 'HANG!' | 'TID??'): Buffer {
   return Buffer.concat([Buffer.from(text, 'latin1'), Buffer.alloc(64)]);
 }
 
@@ -123,6 +123,18 @@ describe('ImageProcessorPool on worker threads', () => {
     expect(hung).toBeInstanceOf(ImageWorkerError);
     expect(hung).toMatchObject({ code: 'timeout' });
     expect((await p.run(await photo(32, 32))).masterWidth).toBe(32);
+  });
+
+  it('replaces a thread once it has decoded a HEIC, since WebAssembly memory never shrinks', async () => {
+    const p = pool({ size: 1, workerFile: build.misbehavingWorkerFile });
+    const thread = async () => ((await p.run(marker('TID??')).catch((e: unknown) => e)) as Error).message;
+    const first = await thread();
+    expect(first).toMatch(/thread \d+/);
+    await p.run(await photo(64, 64));
+    expect(await thread()).toBe(first);
+    expect((await p.run(panelHeic())).sourceType).toBe('heic');
+    expect(await thread()).not.toBe(first);
+    expect(p.stats()).toEqual({ threads: 1, busy: 0, queued: 0 });
   });
 
   it('lets running jobs finish on close, fails queued ones, then refuses work', async () => {

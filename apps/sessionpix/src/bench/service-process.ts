@@ -1,8 +1,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The container entry point, as a pod runs it. */
 const MAIN_JS = join(__dirname, '..', 'main.js');
+const DOCKERFILE = join(__dirname, '..', '..', '..', '..', 'deploy', 'Dockerfile');
+/** Environment the image sets for its processes' allocators (glibc, V8); sessionpix does not read it. */
+const TUNING = ['MALLOC_ARENA_MAX', 'MALLOC_MMAP_THRESHOLD_', 'NODE_OPTIONS'];
 const READY_WITHIN_MS = 60_000;
 const STOP_GRACE_MS = 15_000;
 
@@ -80,4 +84,17 @@ export function startServiceProcess(env: NodeJS.ProcessEnv): ServiceProcess {
       clearTimeout(timer);
     },
   };
+}
+
+/** TUNING as the runtime stage of deploy/Dockerfile sets it: a process measured here runs as in the image. */
+export function containerTuning(): Record<string, string> {
+  const dockerfile = readFileSync(DOCKERFILE, 'utf8');
+  const runtime = dockerfile.slice(dockerfile.lastIndexOf('\nFROM '));
+  const env: Record<string, string> = {};
+  for (const [, name, value] of runtime.matchAll(/\b([A-Z][A-Z0-9_]*)=(\S+)/g)) {
+    if (TUNING.includes(name)) env[name] = value;
+  }
+  const missing = TUNING.filter((name) => !(name in env));
+  if (missing.length > 0) throw new Error(`${DOCKERFILE} no longer sets ${missing.join(', ')}: update the bench`);
+  return env;
 }

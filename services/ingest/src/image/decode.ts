@@ -2,24 +2,29 @@ import sharp, { type Sharp } from 'sharp';
 import { ImageRejectedError } from './errors';
 import { decodeHeic } from './heic';
 import type { ImageHeader } from './header';
-import { MASTER_MAX_EDGE, type MasterPixels } from './renditions';
 import type { ImageType } from './sniff';
 
 // Flattening onto white keeps transparent areas readable in a JPEG master.
 const BACKGROUND = '#ffffff';
 
 /**
- * Decodes the upload once into the master's pixels: upright (EXIF orientation applied),
- * no larger than MASTER_MAX_EDGE on the long side, alpha flattened, 8-bit sRGB. Embedded ICC
- * profiles are applied here and then dropped: the pixels are converted to sRGB, the colour
- * space every viewer and the vision model assume, and a profile can name the device it came from.
+ * The upload as the start of a libvips pipeline, with the master's geometry and colour applied:
+ * upright (EXIF orientation), no larger than `maxEdge` on the long side, alpha flattened, 8-bit
+ * sRGB. Nothing is decoded yet for JPEG, PNG and WebP: libvips decodes on demand while the
+ * output is written, so the full raster is only held where an operation needs it (a quarter
+ * turn). HEIC is decoded here (libheif), since libvips cannot.
+ *
+ * Embedded ICC profiles are applied (pixels converted to sRGB, the colour space every viewer and
+ * the vision model assume) and then dropped, as a profile can name the device it came from.
+ * Errors from writing the pipeline go through `uploadDecodeError`.
  */
-export async function decodeMasterPixels(
+export async function openUpload(
   input: Buffer,
   type: ImageType,
   header: ImageHeader,
   maxInputPixels: number,
-): Promise<MasterPixels> {
+  maxEdge: number,
+): Promise<Sharp> {
   let source: Sharp;
   if (type === 'heic') {
     const rgba = await decodeHeic(input, header.width * header.height, maxInputPixels);
@@ -36,26 +41,19 @@ export async function decodeMasterPixels(
       failOn: 'truncated',
     });
   }
-
-  try {
-    const { data, info } = await source
-      .resize(MASTER_MAX_EDGE, MASTER_MAX_EDGE, { fit: 'inside', withoutEnlargement: true })
-      .flatten({ background: BACKGROUND })
-      .toColourspace('srgb')
-      .raw({ depth: 'uchar' })
-      .toBuffer({ resolveWithObject: true });
-    if (info.channels !== 3) throw new Error(`expected 3 channels after flattening, got ${info.channels}`);
-    return { data, width: info.width, height: info.height, channels: 3 };
-  } catch (err) {
-    throw type === 'heic' ? err : asRejection(err, maxInputPixels);
-  }
+  return source
+    .resize(maxEdge, maxEdge, { fit: 'inside', withoutEnlargement: true })
+    .flatten({ background: BACKGROUND })
+    .toColourspace('srgb');
 }
 
 /**
  * sharp reports undecodable input with a plain Error. Everything from decoding the upload is
- * the upload's fault, except running out of memory, which is ours and may be retried.
+ * the upload's fault, except running out of memory, which is ours and may be retried. HEIC is
+ * already decoded by the time sharp sees it, so sharp failing on it is ours too.
  */
-function asRejection(err: unknown, maxInputPixels: number): unknown {
+export function uploadDecodeError(err: unknown, type: ImageType, maxInputPixels: number): unknown {
+  if (type === 'heic') return err;
   const message = err instanceof Error ? err.message : String(err);
   if (/out of memory/i.test(message)) return err;
   if (/pixel limit/i.test(message)) {

@@ -1,4 +1,4 @@
-import heicDecode from 'heic-decode';
+import type HeicDecode from 'heic-decode';
 import { ImageRejectedError, corrupt } from './errors';
 import { assertPixelBudget } from './limits';
 
@@ -27,7 +27,8 @@ export async function decodeHeic(
   expectedPixels: number,
   maxInputPixels: number,
 ): Promise<RgbaImage> {
-  let images: Awaited<ReturnType<typeof heicDecode.all>>;
+  const heicDecode = await loadHeicDecode();
+  let images: Awaited<ReturnType<typeof HeicDecode.all>>;
   try {
     images = await heicDecode.all({ buffer: withKnownMajorBrand(input) });
   } catch (err) {
@@ -48,6 +49,25 @@ export async function decodeHeic(
   } finally {
     images.dispose();
   }
+}
+
+let decoder: Promise<typeof HeicDecode> | undefined;
+
+/**
+ * libheif is loaded with the first HEIC, not at start-up: its WebAssembly costs about 10 MB in
+ * every thread that loads it, and most uploads are JPEG.
+ */
+function loadHeicDecode(): Promise<typeof HeicDecode> {
+  decoder ??= import('heic-decode').then((m) => m.default);
+  return decoder;
+}
+
+/**
+ * Whether this thread has loaded libheif. WebAssembly memory only ever grows, so after a
+ * decode it keeps the largest picture's pixels resident for the life of the thread.
+ */
+export function heicDecoderLoaded(): boolean {
+  return decoder !== undefined;
 }
 
 /**

@@ -1,7 +1,7 @@
-import { decodeMasterPixels } from './decode';
+import { openUpload, uploadDecodeError } from './decode';
 import { readImageHeader } from './header';
 import { assertPixelBudget, assertValidPixelCap } from './limits';
-import { encodeRenditions } from './renditions';
+import { type EncodedMaster, MASTER_MAX_EDGE, encodeMaster, encodeSmallRenditions } from './renditions';
 import { type ImageType, SNIFF_BYTES, rejectUnsupported, sniffImageType } from './sniff';
 
 export interface ProcessImageOptions {
@@ -42,12 +42,19 @@ export async function processImage(input: Buffer, opts: ProcessImageOptions): Pr
   const header = readImageHeader(input, sourceType);
   assertPixelBudget(header, opts.maxInputPixels);
 
-  const pixels = await decodeMasterPixels(input, sourceType, header, opts.maxInputPixels);
-  const out = await encodeRenditions(pixels);
+  const pipeline = await openUpload(input, sourceType, header, opts.maxInputPixels, MASTER_MAX_EDGE);
+  let master: EncodedMaster;
+  try {
+    master = await encodeMaster(pipeline);
+  } catch (err) {
+    throw uploadDecodeError(err, sourceType, opts.maxInputPixels);
+  }
+  // Decoding our own master can only fail on our side: no mapping to a rejection.
+  const out = await encodeSmallRenditions(master);
   return {
-    master: out.master,
-    masterWidth: pixels.width,
-    masterHeight: pixels.height,
+    master: master.data,
+    masterWidth: master.width,
+    masterHeight: master.height,
     analysis: out.analysis,
     analysisWidth: out.analysisSize.width,
     analysisHeight: out.analysisSize.height,

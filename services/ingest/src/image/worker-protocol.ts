@@ -18,10 +18,11 @@ export type SerializedError =
   | { kind: 'error'; name: string; message: string; stack?: string };
 
 /** worker → main */
+/** `retire`: the thread holds memory it cannot give back (libheif's); replace it. */
 export type WorkerReply =
   | { type: 'ready' }
-  | { type: 'done'; id: number; result: ProcessedImage }
-  | { type: 'failed'; id: number; error: SerializedError };
+  | { type: 'done'; id: number; result: ProcessedImage; retire: boolean }
+  | { type: 'failed'; id: number; error: SerializedError; retire: boolean };
 
 export function serializeError(err: unknown): SerializedError {
   if (err instanceof ImageRejectedError) {

@@ -189,9 +189,16 @@ export class ImageProcessorPool {
     const job = thread.job;
     if (!job || job.id !== reply.id) return;
     this.finish(thread, job);
+    if (reply.retire) this.retire(thread);
     if (reply.type === 'done') job.resolve(reviveResult(reply.result));
     else job.reject(deserializeError(reply.error));
     if (!this.closing) this.dispatch();
+  }
+
+  /** Ends an idle thread that asked to go; a fresh one takes its place when work needs it. */
+  private retire(thread: Thread): void {
+    this.threads.delete(thread);
+    void thread.worker.terminate();
   }
 
   private onExit(thread: Thread, code: number): void {

@@ -8,7 +8,10 @@ const IMAGE_SRC = resolve(__dirname, '..', '..', 'src', 'image');
 
 export interface WorkerBuild {
   workerFile: string;
-  /** Wraps the real worker: inputs starting with CRASH / THROW / HANG! misbehave on purpose. */
+  /**
+   * Wraps the real worker: inputs starting with CRASH / THROW / HANG! misbehave on purpose;
+   * TID?? fails with the thread's id as the message.
+   */
   misbehavingWorkerFile: string;
   cleanup(): void;
 }
@@ -53,13 +56,18 @@ export function buildImageWorker(): WorkerBuild {
   writeFileSync(
     misbehavingWorkerFile,
     `'use strict';
-const { parentPort } = require('node:worker_threads');
+const { parentPort, threadId } = require('node:worker_threads');
 // Registered before the real worker's listener, so it sees each job first.
 parentPort.on('message', (job) => {
   const head = Buffer.from(job.input.buffer, job.input.byteOffset, Math.min(5, job.input.byteLength)).toString('latin1');
   if (head === 'CRASH') process.exit(13);
   if (head === 'THROW') throw new Error('deliberate failure inside the worker thread');
   if (head === 'HANG!') for (;;) {}
+  // Answered first; the real worker's later rejection of these bytes is ignored by the pool.
+  if (head === 'TID??') {
+    const error = { kind: 'error', name: 'Error', message: 'thread ' + threadId };
+    parentPort.postMessage({ type: 'failed', id: job.id, error, retire: false });
+  }
 });
 require('./processor.worker.js');
 `,

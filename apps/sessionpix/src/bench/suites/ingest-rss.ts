@@ -1,4 +1,4 @@
-import { type ChildProcess, fork, spawn } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,6 +10,7 @@ import { sharedS3, serviceConfig, serviceEnv, suiteDatabase, suitePrefix } from 
 import { type BenchContext, summarize, type Suite } from '../framework';
 import { MemorySampler } from '../proc-mem';
 import { INGEST_PHOTO, makePhoto, uniqueVariant } from '../photos';
+import { containerTuning, type ServiceProcess, startServiceProcess } from '../service-process';
 import { createOrgWithCollection, enqueueIngest, stageUpload } from '../staging';
 
 const PHOTOS = 12;
@@ -21,8 +22,6 @@ const IDLE_SETTLE_MS = 1_000;
 const IDLE_SAMPLE_MS = 2_000;
 const DRAIN_TIMEOUT_MS = 180_000;
 
-/** The container entry point, as a pod runs it. */
-const MAIN_JS = join(__dirname, '..', '..', 'main.js');
 const BARE_SHARP_JS = join(__dirname, '..', 'bare-sharp-child.js');
 
 /**
@@ -74,12 +73,12 @@ export const ingestRssSuite: Suite = {
     }
     const uploadMiB = bases.map((b) => (b.length / 2 ** 20).toFixed(1)).join('/');
 
-    // The worker, as its own process. INGEST_IMAGE_THREADS is left to its default.
-    // MALLOC_ARENA_MAX as the container image sets it (deploy/Dockerfile).
-    const childEnv: NodeJS.ProcessEnv = { MALLOC_ARENA_MAX: '2', ...process.env, ...env };
+    // The worker, as its own process, tuned as the container image runs it. INGEST_IMAGE_THREADS
+    // is left to its default.
+    const childEnv: NodeJS.ProcessEnv = { ...containerTuning(), ...process.env, ...env };
     delete childEnv.INGEST_IMAGE_THREADS;
     ctx.log('starting the ingest worker process');
-    const worker = await startWorker(childEnv);
+    const worker = startServiceProcess(childEnv);
     ctx.defer(() => worker.stop());
     await worker.ready;
     const pid = worker.child.pid!;
@@ -211,80 +210,12 @@ function sleep(ms: number): Promise<void> {
   return new Promise((r) => setTimeout(r, ms));
 }
 
-interface Worker {
-  child: ChildProcess;
-  /** Resolves once /readyz answers 200 (workers running). */
-  ready: Promise<void>;
-  output(): string;
-  exited(): boolean;
-  stop(): Promise<void>;
-}
-
-async function startWorker(env: NodeJS.ProcessEnv): Promise<Worker> {
-  const child = spawn(process.execPath, [MAIN_JS], { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: string[] = [];
-  let opsUrl: string | undefined;
-  let exitCode: number | null | undefined;
-  const exited = new Promise<void>((resolve) =>
-    child.once('exit', (code) => {
-      exitCode = code;
-      resolve();
-    }),
-  );
-  let buffered = '';
-  const keep = (chunk: Buffer) => {
-    buffered += chunk.toString('utf8');
-    const parts = buffered.split('\n');
-    buffered = parts.pop() ?? '';
-    for (const line of parts) {
-      lines.push(line);
-      if (lines.length > 200) lines.shift();
-      if (!opsUrl && line.includes('"sessionpix started"')) {
-        try {
-          opsUrl = (JSON.parse(line) as { ops: string }).ops;
-        } catch {
-          // not the start line after all
-        }
-      }
-    }
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-
-  const ready = (async () => {
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      if (exitCode !== undefined) throw new Error(`the ingest worker exited (code ${exitCode}):\n${lines.join('\n')}`);
-      if (Date.now() > deadline) throw new Error(`the ingest worker was not ready within 60 s:\n${lines.join('\n')}`);
-      if (opsUrl) {
-        const answer = await fetch(`${opsUrl}/readyz`).catch(() => undefined);
-        if (answer?.status === 200) return;
-      }
-      await sleep(100);
-    }
-  })();
-
-  return {
-    child,
-    ready,
-    output: () => lines.join('\n'),
-    exited: () => exitCode !== undefined,
-    async stop() {
-      if (exitCode !== undefined) return;
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
-      await exited;
-      clearTimeout(timer);
-    },
-  };
-}
-
 /** Polls the database until every item of `ids` has left `uploaded`; returns the count per status. */
 async function waitForItems(
   orm: Awaited<ReturnType<typeof openOrm>>,
   orgId: string,
   ids: string[],
-  worker: Worker,
+  worker: ServiceProcess,
 ): Promise<Record<string, number>> {
   const deadline = Date.now() + DRAIN_TIMEOUT_MS;
   for (;;) {

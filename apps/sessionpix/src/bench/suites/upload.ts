@@ -7,7 +7,7 @@ import { sharedS3, serviceConfig, serviceEnv, suiteDatabase, suitePrefix } from 
 import { type BenchContext, interleaved, percentile, summarize, type Suite, timed, withConcurrency } from '../framework';
 import { multipartFile, send } from '../http';
 import { makePhoto, UPLOAD_BODIES } from '../photos';
-import { startServiceProcess } from '../service-process';
+import { containerTuning, startServiceProcess } from '../service-process';
 
 /** Uploads per round: each body twice. */
 const REPEAT_BODIES = 2;
@@ -34,7 +34,7 @@ export const uploadSuite: Suite = {
     const config = serviceConfig(env);
     // The gateway as its own process, as deployed: the bench's client does not share its event loop.
     ctx.log('starting the gateway process');
-    const gateway = startServiceProcess({ ...process.env, ...env });
+    const gateway = startServiceProcess({ ...containerTuning(), ...process.env, ...env });
     ctx.defer(() => gateway.stop());
     await gateway.ready;
     const baseUrl = gateway.httpUrl()!;
