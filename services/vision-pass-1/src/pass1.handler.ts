@@ -49,7 +49,7 @@ export class Pass1Handler implements OnApplicationBootstrap {
       next: 'vision-pass-2',
       models: (config: AppConfig) => [config.VISION_PASS1_MODEL, config.VISION_PASS1_ESCALATION_MODEL],
       escalate: (output, config) => lowConfidence(output as Pass1Output, config.VISION_PASS1_ESCALATION_CONFIDENCE),
-      request: async (_em, _item, overview) => ({ images: [overview], maxTokens: PASS1_MAX_TOKENS }),
+      request: async (_em, _item, overview) => ({ images: overview.then((image) => [image]), maxTokens: PASS1_MAX_TOKENS }),
       finish: (output) => withNormalizedSerials(output as Pass1Output),
       annotate: async (em, output) => ({
         catalog_matches: matchCatalog((output as Pass1Output).devices, await this.catalog.entries(em)),

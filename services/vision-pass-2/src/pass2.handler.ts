@@ -1,10 +1,11 @@
 import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common';
 import type { ItemJob } from '@sessionpix/contracts';
-import { Analysis, type EntityManager, type Item } from '@sessionpix/db';
+import type { Analysis, EntityManager, Item } from '@sessionpix/db';
 import { type JobContext, JobHandler } from '@sessionpix/queue';
 import { itemObjectKey, ObjectNotFoundError, ObjectStore } from '@sessionpix/storage';
 import {
   type CatalogMatch,
+  type DeviceCrop,
   type DeviceLayout,
   EquipmentCatalog,
   type Pass1Output,
@@ -62,9 +63,9 @@ export class Pass2Handler implements OnApplicationBootstrap {
       input: 'identified',
       output: 'analyzed',
       models: (config) => [config.VISION_PASS2_MODEL],
-      request: (em, item, overview) => this.request(em, item, overview),
+      request: (em, item, overview, answered) => this.request(em, item, overview, answered.get(1)),
       annotate: async (_em, _output, request) => ({
-        images: request.images.map((img, i) => ({ image_index: i + 1, label: img.label })),
+        images: (await request.images).map((img, i) => ({ image_index: i + 1, label: img.label })),
         layout_devices: (request.context?.layouts ?? []).map((l) => l.device_index),
       }),
     };
@@ -79,13 +80,17 @@ export class Pass2Handler implements OnApplicationBootstrap {
     this.resumer.start(this.definition);
   }
 
-  private async request(em: EntityManager, item: Item, overview: VisionImage): Promise<PassRequest> {
-    const pass1 = await em.findOneOrFail(Analysis, { item: item.id, pass: 1 });
+  private async request(em: EntityManager, item: Item, overview: Promise<VisionImage>, pass1: Analysis | undefined): Promise<PassRequest> {
+    if (!pass1) throw new Error(`item ${item.id} has no pass 1 answer for pass 2 to build on`);
     const identified: Pass1Output = Pass1OutputSchema.parse(pass1.output);
-    // The layouts come from the database while the crops are cut (I/O beside CPU).
-    const [layouts, crops] = await Promise.all([this.layoutsFor(em, pass1.details), this.crops(item, identified, overview)]);
+    // Crops are cut from the master: it downloads while the layouts are read and the overview
+    // arrives, which the crop plan needs (a device that gains nothing from a crop leaves it unused).
+    const master = identified.devices.length > 0 && item.width && item.height ? this.master(item) : Promise.resolve(null);
+    master.catch(() => undefined); // awaited below unless the step fails first
+    const [layouts, image] = await Promise.all([this.layoutsFor(em, pass1.details), overview]);
+    const crops = await this.crops(item, identified, image, master);
     return {
-      images: [overview, ...crops.images],
+      images: crops.images.then((cut) => [image, ...cut]),
       context: { pass1: identified, layouts, crops: crops.index },
       deviceCount: identified.devices.length,
       maxTokens: pass2MaxTokens(identified.devices.length, layouts),
@@ -103,27 +108,36 @@ export class Pass2Handler implements OnApplicationBootstrap {
     });
   }
 
-  /** A crop of each device that gains from one, cut from the master; none when there is no master. */
+  /** The master, or null when the item has none (pass 2 then reads the overview only). */
+  private async master(item: Item): Promise<Buffer | null> {
+    try {
+      return await this.store.getObjectBuffer(itemObjectKey(item.org.id, item.id, 'master'), { maxBytes: MASTER_MAX_BYTES });
+    } catch (err) {
+      if (!(err instanceof ObjectNotFoundError)) throw err;
+      this.log.warn(`item ${item.id} has no master: pass 2 reads the overview only`);
+      return null;
+    }
+  }
+
+  /**
+   * A crop of each device that gains from one, cut from the master; none when there is no master.
+   * Settles once the master is read, while the crops are still being cut.
+   */
   private async crops(
     item: Item,
     identified: Pass1Output,
     overview: VisionImage,
-  ): Promise<{ images: VisionImage[]; index: Array<{ device_index: number; image_index: number }> }> {
+    master: Promise<Buffer | null>,
+  ): Promise<{ images: Promise<VisionImage[]>; index: DeviceCrop[] }> {
+    const none = () => ({ images: Promise.resolve([]), index: [] });
     const overviewSize = readPixelSize(overview.bytes);
-    if (!item.width || !item.height || !overviewSize || identified.devices.length === 0) return { images: [], index: [] };
+    if (!item.width || !item.height || !overviewSize || identified.devices.length === 0) return none();
     const plans = planCrops(identified.devices, { width: item.width, height: item.height }, overviewSize);
-    if (plans.length === 0) return { images: [], index: [] };
-    let master: Buffer;
-    try {
-      master = await this.store.getObjectBuffer(itemObjectKey(item.org.id, item.id, 'master'), { maxBytes: MASTER_MAX_BYTES });
-    } catch (err) {
-      if (!(err instanceof ObjectNotFoundError)) throw err;
-      this.log.warn(`item ${item.id} has no master: pass 2 reads the overview only`);
-      return { images: [], index: [] };
-    }
-    const cut = await cutCrops(master, plans);
+    if (plans.length === 0) return none();
+    const bytes = await master;
+    if (!bytes) return none();
     return {
-      images: plans.map((plan, i) => ({ bytes: cut[i]!, format: 'jpeg' as const, label: plan.label })),
+      images: cutCrops(bytes, plans).then((cut) => plans.map((plan, i) => ({ bytes: cut[i]!, format: 'jpeg' as const, label: plan.label }))),
       index: plans.map((plan) => ({ device_index: plan.device_index, image_index: plan.image_index })),
     };
   }

@@ -1,4 +1,4 @@
-import { ModelCall, type EntityManager, type Item } from '@sessionpix/db';
+import { type EntityManager, type Item, uuidv7 } from '@sessionpix/db';
 import { Counter, Histogram } from 'prom-client';
 import { metricsRegistry } from '@sessionpix/observability';
 import { costMicroUsd, DEFAULT_PRICE_TABLE, type PriceTable } from '../cost';
@@ -83,27 +83,39 @@ function price(model: string, usage: VisionUsage | null, table: PriceTable): { c
   }
 }
 
-/** One model_call row per attempt, written at once so a crash later still leaves the record. */
+/**
+ * One model_call row per attempt, written at once so a crash later still leaves the record. A
+ * single statement that numbers the attempt itself: a count, then a unit-of-work flush around
+ * the insert, took four round trips to the database.
+ */
 export async function recordModelCall(em: EntityManager, item: Item, call: CallRecord): Promise<void> {
-  const attempt = (await em.count(ModelCall, { item: item.id, pass: call.pass })) + 1;
   const { cost, version } = price(call.model, call.usage, call.priceTable ?? DEFAULT_PRICE_TABLE);
-  em.create(ModelCall, {
-    org: item.org.id,
-    item: item.id,
-    pass: call.pass,
-    attempt,
-    model: call.model,
-    outcome: call.outcome,
-    errorMessage: call.errorMessage?.slice(0, 2000) ?? null,
-    inputTokens: call.usage?.inputTokens ?? 0,
-    outputTokens: call.usage?.outputTokens ?? 0,
-    cacheReadTokens: call.usage?.cacheReadTokens ?? 0,
-    cacheWriteTokens: call.usage?.cacheWriteTokens ?? 0,
-    latencyMs: Math.round(call.latencyMs),
-    costMicroUsd: cost,
-    priceTableVersion: version,
-  });
-  await em.flush();
+  await em.getConnection().execute(
+    `insert into "model_call"
+       ("id", "created_at", "updated_at", "org_id", "item_id", "pass", "attempt", "model", "outcome", "error_message",
+        "input_tokens", "output_tokens", "cache_read_tokens", "cache_write_tokens", "latency_ms", "cost_micro_usd", "price_table_version")
+     values (?, now(), now(), ?, ?, ?,
+       (select coalesce(max("attempt"), 0) + 1 from "model_call" where "item_id" = ? and "pass" = ?),
+       ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [
+      uuidv7(),
+      item.org.id,
+      item.id,
+      call.pass,
+      item.id,
+      call.pass,
+      call.model,
+      call.outcome,
+      call.errorMessage?.slice(0, 2000) ?? null,
+      call.usage?.inputTokens ?? 0,
+      call.usage?.outputTokens ?? 0,
+      call.usage?.cacheReadTokens ?? 0,
+      call.usage?.cacheWriteTokens ?? 0,
+      Math.round(call.latencyMs),
+      cost,
+      version,
+    ],
+  );
   const pass = String(call.pass);
   modelCalls.inc({ pass, outcome: call.outcome });
   modelLatency.observe({ pass }, call.latencyMs / 1000);

@@ -25,7 +25,11 @@ import { inputDigest, VisionResultStore } from './result-cache';
 
 /** What one pass sends for one item. */
 export interface PassRequest {
-  images: VisionImage[];
+  /**
+   * The images, in request order. Still being fetched or cut when the request is handed over:
+   * the result cache is asked meanwhile, and an answer from it needs none of them.
+   */
+  images: Promise<VisionImage[]>;
   context?: VisionContext;
   /** Pass 2: how many devices pass 1 found, to refuse answers naming others. */
   deviceCount?: number;
@@ -47,8 +51,12 @@ export interface PassDefinition {
    * example low confidence), or null to keep it.
    */
   escalate?(output: PassOutput<VisionPass>, config: AppConfig): string | null;
-  /** Images and equipment context for the request; never user, org or account data (P11). */
-  request(em: EntityManager, item: Item, overview: VisionImage): Promise<PassRequest>;
+  /**
+   * Images and equipment context for the request; never user, org or account data (P11). The
+   * overview is still being fetched when this is called, so what does not need it goes on meanwhile;
+   * `answered` holds the item's stored answers of earlier passes.
+   */
+  request(em: EntityManager, item: Item, overview: Promise<VisionImage>, answered: ReadonlyMap<VisionPass, Analysis>): Promise<PassRequest>;
   /** Deterministic clean-up of a validated answer before it is stored (pass 1: serials). */
   finish?(output: PassOutput<VisionPass>): PassOutput<VisionPass>;
   /**
@@ -102,9 +110,10 @@ export class VisionStep {
     if (!loaded) return 'skipped: not this step’s work';
     const { em, item } = loaded;
     if (item.status === 'paused' && item.reasonCode !== NOT_CONFIGURED.reasonCode) return 'skipped: paused';
+    const answered = await this.answered(em, item);
     // A paused item belongs to pass 2 only once pass 1 has answered.
-    if (item.status === 'paused' && def.pass === 2 && !(await this.alreadyDone(em, item, 1))) return 'skipped: pass 1 first';
-    if (await this.alreadyDone(em, item, def.pass)) {
+    if (item.status === 'paused' && def.pass === 2 && !answered.has(1)) return 'skipped: pass 1 first';
+    if (answered.has(def.pass)) {
       await this.pipeline.transition(loaded, { status: def.output }, def.next);
       return 'already analysed';
     }
@@ -116,11 +125,13 @@ export class VisionStep {
       const reused = await this.reuseSource(loaded, def, ctx);
       if (reused) return reused;
     }
-    return this.analyse(loaded, def, ctx);
+    return this.analyse(loaded, def, ctx, answered);
   }
 
-  private async alreadyDone(em: EntityManager, item: Item, pass: VisionPass): Promise<boolean> {
-    return (await em.count(Analysis, { item: item.id, pass })) > 0;
+  /** The item's stored answers by pass, in one read: whether a pass is done, and what pass 2 builds on. */
+  private async answered(em: EntityManager, item: Item): Promise<Map<VisionPass, Analysis>> {
+    const rows = await em.find(Analysis, { item: item.id });
+    return new Map(rows.map((row) => [row.pass, row]));
   }
 
   /** The first upload of the same photo has (or will have) this pass: copy it, no model call. */
@@ -149,12 +160,16 @@ export class VisionStep {
     throw new DelayedError();
   }
 
-  private async analyse(loaded: LoadedItem, def: PassDefinition, ctx: JobContext): Promise<string> {
+  private async analyse(loaded: LoadedItem, def: PassDefinition, ctx: JobContext, answered: ReadonlyMap<VisionPass, Analysis>): Promise<string> {
     const { em, item } = loaded;
-    const bytes = await this.store.getObjectBuffer(itemObjectKey(item.org.id, item.id, 'analysis'), {
-      maxBytes: MAX_IMAGE_BYTES,
-    });
-    const request = await def.request(em, item, { bytes, format: 'jpeg', label: 'overview' });
+    const overview = this.store
+      .getObjectBuffer(itemObjectKey(item.org.id, item.id, 'analysis'), { maxBytes: MAX_IMAGE_BYTES })
+      .then((bytes): VisionImage => ({ bytes, format: 'jpeg', label: 'overview' }));
+    // Both are awaited where they are needed; this only keeps a failure that nothing waits for
+    // any more (the pass failed first, or the answer came from the cache) from going unhandled.
+    overview.catch(() => undefined);
+    const request = await def.request(em, item, overview, answered);
+    request.images.catch(() => undefined);
     const models = [...new Set(def.models(this.config))];
     const digest = inputDigest(request.context);
 
@@ -237,7 +252,7 @@ export class VisionStep {
     const input = buildConverseInput({
       pass: def.pass,
       modelId: model,
-      images: request.images,
+      images: await request.images,
       context: request.context,
       maxTokens: request.maxTokens,
     });
@@ -249,30 +264,35 @@ export class VisionStep {
         signal: ctx.signal,
         deviceCount: request.deviceCount,
       });
-      await this.limiter.settle(model, reserved, tokensUsed(answer.usage));
-      await recordModelCall(em, item, {
-        pass: def.pass,
-        model,
-        outcome: 'ok',
-        latencyMs: answer.latencyMs,
-        usage: answer.usage,
-        priceTable: this.pricing.table,
-      });
       const output = def.finish ? def.finish(answer.output) : answer.output;
-      if (key) await this.results.save(em, item, key, SCHEMA_VERSION[def.pass], output);
+      // Independent writes, side by side: none reads what another writes.
+      await Promise.all([
+        this.limiter.settle(model, reserved, tokensUsed(answer.usage)),
+        recordModelCall(em, item, {
+          pass: def.pass,
+          model,
+          outcome: 'ok',
+          latencyMs: answer.latencyMs,
+          usage: answer.usage,
+          priceTable: this.pricing.table,
+        }),
+        key ? this.results.save(em, item, key, SCHEMA_VERSION[def.pass], output) : undefined,
+      ]);
       return { kind: 'answer', output };
     } catch (err) {
       if (!(err instanceof VisionCallError)) throw err;
-      await this.limiter.settle(model, reserved, tokensUsed(err.usage));
-      await recordModelCall(em, item, {
-        pass: def.pass,
-        model,
-        outcome: err.outcome,
-        latencyMs: err.latencyMs,
-        usage: err.usage,
-        errorMessage: err.message,
-        priceTable: this.pricing.table,
-      });
+      await Promise.all([
+        this.limiter.settle(model, reserved, tokensUsed(err.usage)),
+        recordModelCall(em, item, {
+          pass: def.pass,
+          model,
+          outcome: err.outcome,
+          latencyMs: err.latencyMs,
+          usage: err.usage,
+          errorMessage: err.message,
+          priceTable: this.pricing.table,
+        }),
+      ]);
       return this.onError(loaded, def, err, ctx);
     }
   }

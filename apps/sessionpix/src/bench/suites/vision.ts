@@ -467,7 +467,7 @@ async function decomposeOverhead(ctx: BenchContext, rig: Rig, ids: readonly stri
 
 /**
  * Model-bound, as in production: C / L well below what the CPU could feed. Each job also holds
- * its slot for the pipeline's own work (about 0.05 s in pass 1, 0.2 s in pass 2 with a crop), so
+ * its slot for the pipeline's own work (about 0.04 s in pass 1, 0.15 s in pass 2 with a crop), so
  * the ratio to C / L is about L / (L + that): the targeted row uses L = 4 s (Bedrock answers pass 2
  * in several seconds), the second shows a faster model.
  */
