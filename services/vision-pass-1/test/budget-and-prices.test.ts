@@ -22,7 +22,9 @@ describe('pass 1 within a per-model budget, costed from the configured price tab
   let system: System;
 
   beforeAll(async () => {
-    edges = await startEdges('visionbudget', { responder: recallModel().responder });
+    // Each answer takes 2 s, so the second job asks for its budget while the first call is still
+    // out, whatever the machine's load: its wait is then certain, not a matter of timing.
+    edges = await startEdges('visionbudget', { responder: recallModel().responder, delayMs: 2_000 });
     // What one pass 1 call of a seeded item (a 320×240 rendition) reserves: its input plus maxTokens.
     const reserve = quotaTokens(
       estimateRequest(buildConverseInput({ pass: 1, modelId: HAIKU, images: [{ bytes: fakeJpeg(320, 240), format: 'jpeg', label: 'overview' }], maxTokens: 4_096 })),
