@@ -118,7 +118,8 @@ describe('ImageProcessorPool on worker threads', () => {
   });
 
   it('ends a job that runs past the time limit and keeps serving', async () => {
-    const p = pool({ size: 1, workerFile: build.misbehavingWorkerFile, taskTimeoutMs: 500 });
+    // Long enough for a fresh thread to start and finish a tiny photo on a loaded machine.
+    const p = pool({ size: 1, workerFile: build.misbehavingWorkerFile, taskTimeoutMs: 2_000 });
     const hung = await p.run(marker('HANG!')).catch((e: unknown) => e);
     expect(hung).toBeInstanceOf(ImageWorkerError);
     expect(hung).toMatchObject({ code: 'timeout' });

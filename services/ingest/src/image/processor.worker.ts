@@ -27,13 +27,12 @@ function requireParentPort(): MessagePort {
  * small heap takes a millisecond or two, so one runs after every job.
  */
 function exposeGc(): () => void {
+  // The flag is process-wide and threads start side by side, so it is left on: turning it off
+  // again could race another thread between its two calls. It only adds a `gc` global to
+  // contexts created afterwards.
   setFlagsFromString('--expose-gc');
-  try {
-    return runInNewContext('gc') as () => void;
-  } finally {
-    // Only this context gets `gc`; contexts created later, in any thread, do not.
-    setFlagsFromString('--no-expose-gc');
-  }
+  const gc = runInNewContext('gc') as unknown;
+  return typeof gc === 'function' ? (gc as () => void) : () => undefined;
 }
 
 const port = requireParentPort();
