@@ -9,6 +9,7 @@ describe('object keys', () => {
     expect(itemPrefix(ORG, ITEM)).toBe(`orgs/${ORG}/items/${ITEM}/`);
     expect(itemObjectKey(ORG, ITEM, 'original')).toBe(`orgs/${ORG}/items/${ITEM}/original`);
     expect(itemObjectKey(ORG, ITEM, 'master')).toBe(`orgs/${ORG}/items/${ITEM}/master.jpg`);
+    expect(itemObjectKey(ORG, ITEM, 'masterHalf')).toBe(`orgs/${ORG}/items/${ITEM}/master-half.jpg`);
     expect(itemObjectKey(ORG, ITEM, 'analysis')).toBe(`orgs/${ORG}/items/${ITEM}/analysis.jpg`);
     expect(itemObjectKey(ORG, ITEM, 'thumbnail')).toBe(`orgs/${ORG}/items/${ITEM}/thumb.webp`);
     expect(orgPrefix(ORG)).toBe(`orgs/${ORG}/`);

@@ -1,11 +1,13 @@
 import { InvalidObjectKeyError } from './errors';
 
-export type ItemObjectKind = 'original' | 'master' | 'analysis' | 'thumbnail';
+/** `masterHalf`: the master at half its size, for the vision crops that need no more detail. */
+export type ItemObjectKind = 'original' | 'master' | 'masterHalf' | 'analysis' | 'thumbnail';
 
 const FILE_NAMES: Readonly<Record<ItemObjectKind, string>> = {
   // The raw upload keeps no extension: its type is unknown until ingest decodes it.
   original: 'original',
   master: 'master.jpg',
+  masterHalf: 'master-half.jpg',
   analysis: 'analysis.jpg',
   thumbnail: 'thumb.webp',
 };

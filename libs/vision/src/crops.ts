@@ -102,3 +102,33 @@ export function planCrops(
     gain: Math.round(c.gain * 100) / 100,
   }));
 }
+
+/**
+ * Whether the half-size master holds all the detail the crops of these devices can show: each
+ * crop is sent at most half its region's size on both axes, so cutting it from a copy at half
+ * the resolution loses nothing. Decided from the boxes alone (before the overview is read), for
+ * every device that could get a crop.
+ */
+export function halfMasterSuffices(devices: readonly Pick<Pass1Device, 'bbox'>[], master: PixelSize): boolean {
+  return devices.every((device) => {
+    const region = regionOf(device.bbox, master);
+    const out = fitWithin(region);
+    return out.width * 2 <= region.width && out.height * 2 <= region.height;
+  });
+}
+
+/**
+ * A region of the master mapped onto a smaller copy of it (`source`), kept inside its bounds.
+ */
+export function scaleRegion(region: PlannedCrop['region'], master: PixelSize, source: PixelSize): PlannedCrop['region'] {
+  const sx = source.width / master.width;
+  const sy = source.height / master.height;
+  const left = Math.min(source.width - 1, Math.floor(region.left * sx));
+  const top = Math.min(source.height - 1, Math.floor(region.top * sy));
+  return {
+    left,
+    top,
+    width: Math.max(1, Math.min(source.width - left, Math.round((region.left + region.width) * sx) - left)),
+    height: Math.max(1, Math.min(source.height - top, Math.round((region.top + region.height) * sy) - top)),
+  };
+}

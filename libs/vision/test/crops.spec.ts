@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { CROP_MAX_EDGE, CROP_MAX_PIXELS, fitWithin, planCrops } from '../src';
+import { CROP_MAX_EDGE, CROP_MAX_PIXELS, fitWithin, halfMasterSuffices, planCrops, scaleRegion } from '../src';
 
 const MASTER = { width: 4000, height: 3000 };
 const OVERVIEW = fitWithin(MASTER, 1568, 1_150_000);
@@ -46,5 +46,29 @@ describe('device crops for pass 2', () => {
     const [plan] = planCrops([{ bbox: { x: 0.5, y: 0.5, w: 0.05, h: 0.04 } }], MASTER, OVERVIEW);
     expect(plan!.out).toEqual({ width: plan!.region.width, height: plan!.region.height });
     expect(plan!.region.width).toBeLessThan(400);
+  });
+
+  it('cuts from the half-size master only when every crop is sent at half its region or less', () => {
+    // One device filling most of the frame: its crop is held to 1.15 MP, far under half the region.
+    expect(halfMasterSuffices([{ bbox: { x: 0.1, y: 0.25, w: 0.8, h: 0.5 } }], { width: 3024, height: 4032 })).toBe(true);
+    // A rack unit is wide and flat: 1568 px across from about 2700 needs more than half.
+    expect(halfMasterSuffices([0, 1, 2, 3].map(unit), MASTER)).toBe(false);
+    // One device that needs the detail is enough to read the master.
+    expect(halfMasterSuffices([{ bbox: { x: 0.1, y: 0.25, w: 0.8, h: 0.5 } }, unit(0)], MASTER)).toBe(false);
+    // A small device is sent at the master's own resolution.
+    expect(halfMasterSuffices([{ bbox: { x: 0.5, y: 0.5, w: 0.05, h: 0.04 } }], MASTER)).toBe(false);
+  });
+
+  it('maps a region onto a smaller copy of the master, inside its bounds', () => {
+    const half = { width: 2000, height: 1500 };
+    expect(scaleRegion({ left: 400, top: 300, width: 2000, height: 1000 }, MASTER, half)).toEqual({ left: 200, top: 150, width: 1000, height: 500 });
+    expect(scaleRegion({ left: 401, top: 301, width: 3599, height: 2699 }, MASTER, half)).toEqual({ left: 200, top: 150, width: 1800, height: 1350 });
+    // An odd-sized master: its half copy is rounded up, and the region still ends inside it.
+    const odd = { width: 4001, height: 3001 };
+    const oddHalf = { width: 2001, height: 1501 };
+    const r = scaleRegion({ left: 0, top: 0, width: 4001, height: 3001 }, odd, oddHalf);
+    expect(r).toEqual({ left: 0, top: 0, width: 2001, height: 1501 });
+    // The same size: unchanged.
+    expect(scaleRegion({ left: 7, top: 9, width: 100, height: 50 }, MASTER, MASTER)).toEqual({ left: 7, top: 9, width: 100, height: 50 });
   });
 });

@@ -34,7 +34,7 @@ describe('DELETE /v1/items/{id}', () => {
   it('takes the item out of every read at once, then removes every object and records the purge', async () => {
     const id = await uploadOne(await photo(800, 10));
     await stack.waitForStatus(org, id, DONE);
-    expect(await stack.itemKeys(org.orgId, id)).toHaveLength(3);
+    expect(await stack.itemKeys(org.orgId, id)).toHaveLength(4); // master, its half-size copy, analysis, thumbnail
 
     await stack.http.delete(`/v1/items/${id}`).set(auth(org)).expect(204);
     await stack.http.get(`/v1/items/${id}`).set(auth(org)).expect(404);
@@ -45,7 +45,7 @@ describe('DELETE /v1/items/{id}', () => {
       const rows = await purgeRecords(id);
       return rows.length > 0 ? rows : undefined;
     });
-    expect(record).toMatchObject({ orgId: org.orgId, subject: 'item', subjectId: id, objectsRemoved: 3, rowsRemoved: 1 });
+    expect(record).toMatchObject({ orgId: org.orgId, subject: 'item', subjectId: id, objectsRemoved: 4, rowsRemoved: 1 });
     expect(await stack.itemKeys(org.orgId, id)).toEqual([]);
     expect(await stack.itemRow(org.orgId, id)).toBeNull();
     await stack.http.delete(`/v1/items/${id}`).set(auth(org)).expect(404);
@@ -68,7 +68,7 @@ describe('DELETE /v1/items/{id}', () => {
     await eventually(async () => ((await purgeRecords(first)).length > 0 ? true : undefined));
     const copy = await stack.getItem(org, second);
     expect(copy).toMatchObject({ status: 'paused', sourceItemId: null });
-    expect(await stack.itemKeys(org.orgId, second)).toHaveLength(3);
+    expect(await stack.itemKeys(org.orgId, second)).toHaveLength(4);
   });
 
   it('an item deleted while ingest is still working on it leaves no object behind', async () => {

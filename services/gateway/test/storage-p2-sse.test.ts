@@ -59,7 +59,7 @@ describe('encryption at rest requested on the wire', () => {
     expect(creating.some((r) => r.clientAborted)).toBe(true);
     const keyOf = (r: RecordedRequest) => decodeURIComponent(new URL(r.url, 'http://s3').pathname).slice(BUCKET.length + 2);
     const kinds = new Set(creating.map((r) => keyOf(r).split('/').pop()));
-    expect([...kinds].sort()).toEqual(['analysis.jpg', 'master.jpg', 'original', 'thumb.webp']);
+    expect([...kinds].sort()).toEqual(['analysis.jpg', 'master-half.jpg', 'master.jpg', 'original', 'thumb.webp']);
     const unencrypted = creating
       .filter((r) => r.headers['x-amz-server-side-encryption'] !== 'AES256')
       .map((r) => `${r.operation} ${keyOf(r)}`);

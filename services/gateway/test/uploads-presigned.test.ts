@@ -49,7 +49,7 @@ describe('presigned direct uploads', () => {
     expect(first.body).toEqual({ items: [{ id: p.itemId, status: 'uploaded' }] });
     const item = await stack.waitForStatus(org, p.itemId, ['paused', 'rejected', 'failed']);
     expect(item).toMatchObject({ status: 'paused', originalFilename: 'desk.jpg', width: 900, height: 600 });
-    expect(await stack.itemKeys(org.orgId, p.itemId)).toHaveLength(3);
+    expect(await stack.itemKeys(org.orgId, p.itemId)).toHaveLength(4); // master, its half-size copy, analysis, thumbnail
 
     // Completing again answers with the same item, in its current state, and starts nothing new.
     const again = await complete(p.uploadId);

@@ -15,8 +15,8 @@ import { RENDITION_KINDS, RENDITION_TYPES } from './renditions';
 const DUPLICATE_WAIT_MS = 2_000;
 
 /**
- * Ingest: the raw upload becomes a master, an analysis rendition and a thumbnail, all
- * upright and metadata-free; the raw upload is deleted; pass 1 is enqueued. Each step can be
+ * Ingest: the raw upload becomes a master and its half-size copy, an analysis rendition and a
+ * thumbnail, all upright and metadata-free; the raw upload is deleted; pass 1 is enqueued. Each step can be
  * repeated after a crash: renditions are overwritten, the raw upload is deleted before the
  * row says `ingested`, and a missing raw upload with renditions present resumes.
  */
@@ -151,7 +151,10 @@ export class IngestHandler {
       return `rejected like ${source.id}`;
     }
     for (const kind of RENDITION_KINDS) {
-      await this.store.copyObject(itemObjectKey(orgId, source.id, kind), itemObjectKey(orgId, item.id, kind));
+      await this.store.copyObject(itemObjectKey(orgId, source.id, kind), itemObjectKey(orgId, item.id, kind)).catch((err: unknown) => {
+        // A photo ingested before half-size masters existed has none; pass 2 then reads the master.
+        if (!(kind === 'masterHalf' && err instanceof ObjectNotFoundError)) throw err;
+      });
     }
     await this.store.deleteObject(itemObjectKey(orgId, item.id, 'original'));
     if (await this.deletedMeanwhile(loaded)) return 'skipped: deleted while it was ingested';
@@ -175,7 +178,7 @@ export class IngestHandler {
   }
 
   private async writeRenditions(orgId: string, itemId: string, processed: ProcessedImage): Promise<void> {
-    const bodies = { master: processed.master, analysis: processed.analysis, thumbnail: processed.thumbnail };
+    const bodies = { master: processed.master, masterHalf: processed.masterHalf, analysis: processed.analysis, thumbnail: processed.thumbnail };
     await Promise.all(
       RENDITION_KINDS.map((kind) =>
         this.store.putObject(itemObjectKey(orgId, itemId, kind), bodies[kind], { contentType: RENDITION_TYPES[kind] }),

@@ -3,6 +3,7 @@ import type { ItemObjectKind } from '@sessionpix/storage';
 /** What ingest writes for every usable photo, and the content type of each. */
 export const RENDITION_TYPES: Record<Exclude<ItemObjectKind, 'original'>, string> = {
   master: 'image/jpeg',
+  masterHalf: 'image/jpeg',
   analysis: 'image/jpeg',
   thumbnail: 'image/webp',
 };

@@ -41,11 +41,14 @@ async function expectConsistent(out: ProcessedImage): Promise<void> {
   expect([master.format, master.width, master.height]).toEqual(['jpeg', out.masterWidth, out.masterHeight]);
   expect([analysis.format, analysis.width, analysis.height]).toEqual(['jpeg', out.analysisWidth, out.analysisHeight]);
   expect([thumb.format, thumb.width, thumb.height]).toEqual(['webp', out.thumbWidth, out.thumbHeight]);
+  const half = await sharp(out.masterHalf).metadata();
+  expect([half.format, half.width, half.height]).toEqual(['jpeg', Math.ceil(out.masterWidth / 2), Math.ceil(out.masterHeight / 2)]);
   expect(Math.max(out.masterWidth, out.masterHeight)).toBeLessThanOrEqual(4096);
   expect(Math.max(out.analysisWidth, out.analysisHeight)).toBeLessThanOrEqual(ANALYSIS_MAX_EDGE);
   expect(out.analysisWidth * out.analysisHeight).toBeLessThanOrEqual(ANALYSIS_MAX_PIXELS);
   expect(Math.max(out.thumbWidth, out.thumbHeight)).toBeLessThanOrEqual(THUMB_MAX_EDGE);
   await expectNoMetadata(out.master, 'master');
+  await expectNoMetadata(out.masterHalf, 'master half');
   await expectNoMetadata(out.analysis, 'analysis');
   await expectNoMetadata(out.thumbnail, 'thumbnail');
 }
@@ -80,7 +83,7 @@ describe('processImage: sideways 12 MP JPEG with GPS, owner, XMP and IPTC', () =
 
   it('removes every metadata tag from every output', async () => {
     await expectConsistent(out);
-    for (const bytes of [out.master, out.analysis, out.thumbnail]) {
+    for (const bytes of [out.master, out.masterHalf, out.analysis, out.thumbnail]) {
       expect(bytes.includes(Buffer.from('Owner Name'))).toBe(false);
       expect(bytes.includes(Buffer.from('Exif\0\0', 'latin1'))).toBe(false);
       expect(bytes.includes(Buffer.from('Photoshop 3.0'))).toBe(false);
@@ -94,8 +97,8 @@ describe('processImage: sideways 12 MP JPEG with GPS, owner, XMP and IPTC', () =
     expect([out.thumbWidth, out.thumbHeight]).toEqual([240, 320]);
   });
 
-  it('derives the analysis rendition and thumbnail from the upright master', async () => {
-    for (const bytes of [out.analysis, out.thumbnail]) {
+  it('derives the half-size master, analysis rendition and thumbnail from the upright master', async () => {
+    for (const bytes of [out.masterHalf, out.analysis, out.thumbnail]) {
       const pic = await decodeRaw(bytes);
       const corner = Math.round(pic.width * 0.04);
       expect(isNear(pixelAt(pic, corner, corner), BLUE)).toBe(true);
@@ -123,6 +126,7 @@ describe('processImage: orientation', () => {
       expect(isNear(at(corner), RED), `orientation ${orientation} corner ${corner}`).toBe(corner === expected[orientation]);
     }
     await expectNoMetadata(out.master, 'master');
+  await expectNoMetadata(out.masterHalf, 'master half');
   });
 });
 
@@ -195,6 +199,7 @@ describe('processImage: formats and sizes', () => {
       .toBuffer();
     const out = await processImage(p3, opts);
     await expectNoMetadata(out.master, 'master');
+  await expectNoMetadata(out.masterHalf, 'master half');
     const master = await decodeRaw(out.master);
     expect(isNear(pixelAt(master, 16, 16), [255, 0, 0], 12)).toBe(true);
   });

@@ -25,7 +25,7 @@ describe('ingest: the same photo twice (dedupe by hash within the org)', () => {
 
   async function expectOwnRenditions(org: TestOrg, item: ItemBody): Promise<void> {
     const prefix = `orgs/${org.orgId}/items/${item.id}/`;
-    expect(await stack.itemKeys(org.orgId, item.id)).toEqual([`${prefix}analysis.jpg`, `${prefix}master.jpg`, `${prefix}thumb.webp`]);
+    expect(await stack.itemKeys(org.orgId, item.id)).toEqual([`${prefix}analysis.jpg`, `${prefix}master-half.jpg`, `${prefix}master.jpg`, `${prefix}thumb.webp`]);
     for (const kind of ['master', 'analysis', 'thumbnail'] as const) {
       expect(item.renditions[kind]!.url).toContain(item.id);
       expect((await download(item.renditions[kind]!.url)).length).toBeGreaterThan(0);

@@ -90,7 +90,7 @@ describe('ingest: a hostile corpus in one request with good photos', () => {
       expect(item).toMatchObject({ status: 'paused', reasonCode: 'vision_not_configured' });
       expect(Object.keys(item.renditions).sort()).toEqual(['analysis', 'master', 'thumbnail']);
       expect(await stack.itemKeys(org.orgId, item.id)).toEqual(
-        [`orgs/${org.orgId}/items/${item.id}/analysis.jpg`, `orgs/${org.orgId}/items/${item.id}/master.jpg`, `orgs/${org.orgId}/items/${item.id}/thumb.webp`],
+        ['analysis.jpg', 'master-half.jpg', 'master.jpg', 'thumb.webp'].map((name) => `orgs/${org.orgId}/items/${item.id}/${name}`),
       );
     }
     const png = goodItems.find((g) => g.originalFilename === 'rack.png')!;

@@ -1,3 +1,5 @@
+import { GetObjectCommand } from '@aws-sdk/client-s3';
+import { itemObjectKey } from '@sessionpix/storage';
 import sharp from 'sharp';
 import type { TestOrg } from '../../gateway/test/helpers';
 import { download, type ItemBody, type Stack, startStack } from '../../gateway/test/stack';
@@ -61,10 +63,16 @@ describe('ingest: a sideways 12 MP photo with GPS and an owner tag', () => {
     expect([item.width, item.height]).toEqual([SIDEWAYS.height, SIDEWAYS.width]);
   });
 
-  it('P11: master and analysis rendition are upright and carry no location, camera or owner metadata', async () => {
+  it('P11: master, its half-size copy and the analysis rendition are upright and carry no location, camera or owner metadata', async () => {
     const master = await download(item.renditions.master!.url);
     const analysis = await download(item.renditions.analysis!.url);
-    for (const [what, bytes] of [['master', master], ['analysis', analysis]] as const) {
+    // The half-size copy is internal (pass 2's crops): read straight from the store.
+    const half = await stack.s3Client.send(new GetObjectCommand({ Bucket: stack.s3.bucket, Key: itemObjectKey(org.orgId, item.id, 'masterHalf') }));
+    const masterHalf = Buffer.from(await half.Body!.transformToByteArray());
+    expect(half.ContentType).toBe('image/jpeg');
+    const halfMeta = await sharp(masterHalf).metadata();
+    expect([halfMeta.width, halfMeta.height]).toEqual([Math.ceil(item.width! / 2), Math.ceil(item.height! / 2)]);
+    for (const [what, bytes] of [['master', master], ['master half', masterHalf], ['analysis', analysis]] as const) {
       expect((await sharp(bytes).metadata()).format, what).toBe('jpeg');
       await expectNoMetadata(bytes, what);
       await expectUpright(bytes, what);
@@ -85,6 +93,6 @@ describe('ingest: a sideways 12 MP photo with GPS and an owner tag', () => {
   it('deletes the raw upload from the store', async () => {
     const keys = await stack.itemKeys(org.orgId, item.id);
     expect(keys.some((k) => k.endsWith('/original'))).toBe(false);
-    expect(keys).toHaveLength(3);
+    expect(keys.map((k) => k.slice(k.lastIndexOf('/') + 1))).toEqual(['analysis.jpg', 'master-half.jpg', 'master.jpg', 'thumb.webp']);
   });
 });

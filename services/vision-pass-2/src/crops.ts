@@ -8,21 +8,21 @@ const SMALLER_QUALITY = 70;
 type Region = PlannedCrop['region'];
 
 /**
- * Cuts the planned crops out of the master (upright, metadata-free) and encodes each as a JPEG
- * of the planned size; sharp writes no metadata unless asked, so the crops carry none (P11).
+ * Cuts the planned crops out of `source` (the master or its half-size copy: upright,
+ * metadata-free; the plans' regions already in its pixels) and encodes each as a JPEG of the
+ * planned size; sharp writes no metadata unless asked, so the crops carry none (P11).
  *
- * Crops come from the full-resolution decode. sharp decodes a JPEG at reduced size only for a
- * reduction of 3× or more, and a planned crop, showing at least 1.25× the overview's detail, all
- * but never allows that much. What is saved is the rest: a lone crop is one streaming pipeline
- * that decodes the JPEG in order only down to the crop's last row and never holds the decoded
- * master (36 MB for 12 MP, slower to allocate than to decode). Several crops share one decode of
- * the rows and columns they span.
+ * sharp never decodes at reduced size when a region is extracted first, so the whole of the
+ * source's detail is decoded: that is why ingest stores a half-size copy for crops that need no
+ * more. A lone crop is one streaming pipeline that decodes the JPEG in order only down to the
+ * crop's last row and never holds the decoded source. Several crops share one decode of the rows
+ * and columns they span.
  */
-export async function cutCrops(master: Buffer, plans: readonly PlannedCrop[]): Promise<Buffer[]> {
+export async function cutCrops(source: Buffer, plans: readonly PlannedCrop[]): Promise<Buffer[]> {
   if (plans.length === 0) return [];
-  if (plans.length === 1) return [await encodeCrop(() => sharp(master).extract(plans[0]!.region), plans[0]!)];
+  if (plans.length === 1) return [await encodeCrop(() => sharp(source).extract(plans[0]!.region), plans[0]!)];
   const span = spanOf(plans.map((p) => p.region));
-  const { info, data } = await sharp(master).extract(span).raw().toBuffer({ resolveWithObject: true });
+  const { info, data } = await sharp(source).extract(span).raw().toBuffer({ resolveWithObject: true });
   const raw = { width: info.width, height: info.height, channels: info.channels };
   return Promise.all(
     plans.map((plan) =>

@@ -2,7 +2,7 @@ import { Injectable, Logger, type OnApplicationBootstrap } from '@nestjs/common'
 import type { ItemJob } from '@sessionpix/contracts';
 import type { Analysis, EntityManager, Item } from '@sessionpix/db';
 import { type JobContext, JobHandler } from '@sessionpix/queue';
-import { itemObjectKey, ObjectNotFoundError, ObjectStore } from '@sessionpix/storage';
+import { ObjectStore } from '@sessionpix/storage';
 import {
   type CatalogMatch,
   type DeviceCrop,
@@ -15,13 +15,13 @@ import {
   PausedItemResumer,
   planCrops,
   readPixelSize,
+  scaleRegion,
   type VisionImage,
   VisionStep,
 } from '@sessionpix/vision';
+import { type CropSource, readCropSource } from './crop-source';
 import { cutCrops } from './crops';
 
-/** The largest master the worker reads (ingest caps the long edge at 4096 px). */
-const MASTER_MAX_BYTES = 64 * 1024 * 1024;
 
 /**
  * The answer's budget: about 60 output tokens per control (one JSON object), for the controls a
@@ -83,12 +83,17 @@ export class Pass2Handler implements OnApplicationBootstrap {
   private async request(em: EntityManager, item: Item, overview: Promise<VisionImage>, pass1: Analysis | undefined): Promise<PassRequest> {
     if (!pass1) throw new Error(`item ${item.id} has no pass 1 answer for pass 2 to build on`);
     const identified: Pass1Output = Pass1OutputSchema.parse(pass1.output);
-    // Crops are cut from the master: it downloads while the layouts are read and the overview
-    // arrives, which the crop plan needs (a device that gains nothing from a crop leaves it unused).
-    const master = identified.devices.length > 0 && item.width && item.height ? this.master(item) : Promise.resolve(null);
-    master.catch(() => undefined); // awaited below unless the step fails first
+    // Crops are cut from the master, or from its half-size copy when no crop needs more: it
+    // downloads while the layouts are read and the overview arrives, which the crop plan needs (a
+    // device that gains nothing from a crop leaves it unused).
+    const masterSize = item.width && item.height ? { width: item.width, height: item.height } : null;
+    const source =
+      identified.devices.length > 0 && masterSize
+        ? readCropSource(this.store, { orgId: item.org.id, itemId: item.id, master: masterSize }, identified.devices, this.log)
+        : Promise.resolve(null);
+    source.catch(() => undefined); // awaited below unless the step fails first
     const [layouts, image] = await Promise.all([this.layoutsFor(em, pass1.details), overview]);
-    const crops = await this.crops(item, identified, image, master);
+    const crops = await this.crops(item, identified, image, source);
     return {
       images: crops.images.then((cut) => [image, ...cut]),
       context: { pass1: identified, layouts, crops: crops.index },
@@ -108,36 +113,27 @@ export class Pass2Handler implements OnApplicationBootstrap {
     });
   }
 
-  /** The master, or null when the item has none (pass 2 then reads the overview only). */
-  private async master(item: Item): Promise<Buffer | null> {
-    try {
-      return await this.store.getObjectBuffer(itemObjectKey(item.org.id, item.id, 'master'), { maxBytes: MASTER_MAX_BYTES });
-    } catch (err) {
-      if (!(err instanceof ObjectNotFoundError)) throw err;
-      this.log.warn(`item ${item.id} has no master: pass 2 reads the overview only`);
-      return null;
-    }
-  }
-
   /**
-   * A crop of each device that gains from one, cut from the master; none when there is no master.
-   * Settles once the master is read, while the crops are still being cut.
+   * A crop of each device that gains from one, cut from the master or its half-size copy; none
+   * when there is no master. Settles once the source is read, while the crops are still being cut.
    */
   private async crops(
     item: Item,
     identified: Pass1Output,
     overview: VisionImage,
-    master: Promise<Buffer | null>,
+    source: Promise<CropSource | null>,
   ): Promise<{ images: Promise<VisionImage[]>; index: DeviceCrop[] }> {
     const none = () => ({ images: Promise.resolve([]), index: [] });
     const overviewSize = readPixelSize(overview.bytes);
     if (!item.width || !item.height || !overviewSize || identified.devices.length === 0) return none();
     const plans = planCrops(identified.devices, { width: item.width, height: item.height }, overviewSize);
     if (plans.length === 0) return none();
-    const bytes = await master;
-    if (!bytes) return none();
+    const from = await source;
+    if (!from) return none();
+    const master = { width: item.width, height: item.height };
+    const cuts = plans.map((plan) => ({ ...plan, region: scaleRegion(plan.region, master, from.size) }));
     return {
-      images: cutCrops(bytes, plans).then((cut) => plans.map((plan, i) => ({ bytes: cut[i]!, format: 'jpeg' as const, label: plan.label }))),
+      images: cutCrops(from.bytes, cuts).then((cut) => plans.map((plan, i) => ({ bytes: cut[i]!, format: 'jpeg' as const, label: plan.label }))),
       index: plans.map((plan) => ({ device_index: plan.device_index, image_index: plan.image_index })),
     };
   }

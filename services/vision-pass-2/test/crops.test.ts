@@ -1,4 +1,4 @@
-import { fitWithin, imageProblem, planCrops, type PlannedCrop } from '@sessionpix/vision';
+import { fitWithin, halfMasterSuffices, imageProblem, planCrops, type PlannedCrop, scaleRegion } from '@sessionpix/vision';
 import sharp from 'sharp';
 import { cutCrops } from '../src/crops';
 
@@ -77,6 +77,23 @@ describe('pass 2 crops', () => {
       expect(imageProblem(crops[i]!, 'jpeg')).toBeNull();
       expect(await meanDifference(crops[i]!, await reference(master, p))).toBeLessThan(3);
     }
+  });
+
+  it('cuts a crop from the half-size master that matches the one cut from the master', async () => {
+    // A 12 MP master with one device over about half of it: the crop, held to 1.15 MP, is sent at
+    // under half the region's size yet still shows more than the overview.
+    const big = { width: 4000, height: 3000 };
+    const bigMaster = await sharp(master).resize(big.width, big.height, { fit: 'fill' }).jpeg({ quality: 90 }).toBuffer();
+    const devices = [{ bbox: { x: 0.1, y: 0.1, w: 0.8, h: 0.6 } }];
+    expect(halfMasterSuffices(devices, big)).toBe(true);
+    const plans = planCrops(devices, big, fitWithin(big, 1568, 1_150_000));
+    expect(plans).toHaveLength(1);
+    const halfSize = { width: big.width / 2, height: big.height / 2 };
+    const half = await sharp(bigMaster).resize(halfSize.width, halfSize.height).jpeg({ quality: 90 }).toBuffer();
+    const [crop] = await cutCrops(half, plans.map((p) => ({ ...p, region: scaleRegion(p.region, big, halfSize) })));
+    const meta = await sharp(crop!).metadata();
+    expect([meta.width, meta.height]).toEqual([plans[0]!.out.width, plans[0]!.out.height]);
+    expect(await meanDifference(crop!, await reference(bigMaster, plans[0]!))).toBeLessThan(3);
   });
 
   it('cuts nothing when nothing is planned', async () => {

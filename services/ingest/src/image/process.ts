@@ -14,6 +14,8 @@ export interface ProcessedImage {
   master: Buffer;
   masterWidth: number;
   masterHeight: number;
+  /** JPEG, the master at half its size (rounded up), no metadata. */
+  masterHalf: Buffer;
   /** JPEG for the vision passes: long edge ≤ 1568 px and ≤ 1.15 MP, no metadata. */
   analysis: Buffer;
   analysisWidth: number;
@@ -55,6 +57,7 @@ export async function processImage(input: Buffer, opts: ProcessImageOptions): Pr
     master: master.data,
     masterWidth: master.width,
     masterHeight: master.height,
+    masterHalf: out.masterHalf,
     analysis: out.analysis,
     analysisWidth: out.analysisSize.width,
     analysisHeight: out.analysisSize.height,

@@ -50,7 +50,13 @@ function movable(result: ProcessedImage): ProcessedImage {
     bytes.copy(copy);
     return copy;
   };
-  return { ...result, master: own(result.master), analysis: own(result.analysis), thumbnail: own(result.thumbnail) };
+  return {
+    ...result,
+    master: own(result.master),
+    masterHalf: own(result.masterHalf),
+    analysis: own(result.analysis),
+    thumbnail: own(result.thumbnail),
+  };
 }
 
 function reply(message: WorkerReply, transfer: ArrayBuffer[] = []): void {
@@ -69,7 +75,7 @@ port.on('message', (job: JobRequest) => {
     .then(
       (processed) => {
         const result = movable(processed);
-        const transfer = transferables(result.master, result.analysis, result.thumbnail);
+        const transfer = transferables(result.master, result.masterHalf, result.analysis, result.thumbnail);
         reply({ type: 'done', id: job.id, result, retire: heicDecoderLoaded() }, transfer);
       },
       (err: unknown) => reply({ type: 'failed', id: job.id, error: serializeError(err), retire: heicDecoderLoaded() }),

@@ -23,6 +23,8 @@ export interface EncodedMaster extends Size {
 }
 
 export interface SmallRenditions {
+  /** The master at half size (JPEG, same quality): pass 2 cuts its crops from it when they need no more. */
+  masterHalf: Buffer;
   analysis: Buffer;
   analysisSize: Size;
   thumbnail: Buffer;
@@ -43,16 +45,30 @@ export async function encodeMaster(pipeline: Sharp): Promise<EncodedMaster> {
 }
 
 /**
- * The analysis rendition and thumbnail, from the encoded master: decoding it again is cheap
- * because libjpeg scales by 1/2, 1/4 or 1/8 while decoding (shrink-on-load), and the master is
- * already upright and sRGB. The thumbnail comes from the small analysis pixels; both encodes
- * run side by side on libuv's pool.
+ * The half-size master's dimensions: libjpeg's own when it decodes at 1/2 scale (rounded up),
+ * so the master is shrunk while it is decoded and no resampling follows.
+ */
+export function halfSizeOf(master: Size): Size {
+  return { width: Math.ceil(master.width / 2), height: Math.ceil(master.height / 2) };
+}
+
+/**
+ * The half-size master, the analysis rendition and the thumbnail, from the encoded master:
+ * decoding it at half size is cheap because libjpeg scales while decoding (shrink-on-load), and
+ * the master is already upright and sRGB. (A crop cannot be cut that way later: sharp turns
+ * shrink-on-load off when a region is extracted first, hence the stored half-size copy.)
+ * The analysis pixels come from the half-size JPEG when it is large enough, which is cheaper than
+ * decoding the master again; the thumbnail comes from the small analysis pixels, and both encodes
+ * run side by side on libuv's pool. Every step streams: no full-size pixels are held.
  */
 export async function encodeSmallRenditions(master: EncodedMaster): Promise<SmallRenditions> {
+  const halfSize = halfSizeOf(master);
   const analysisSize = fitWithin(master, ANALYSIS_MAX_EDGE, ANALYSIS_MAX_PIXELS);
   // Sized from the master so rounding in the analysis step cannot skew the thumbnail.
   const thumbSize = fitWithin(master, THUMB_MAX_EDGE);
-  const pixels = await sharp(master.data)
+  const masterHalf = await sharp(master.data).resize(halfSize.width, halfSize.height, { fit: 'fill' }).jpeg(MASTER_JPEG_OPTIONS).toBuffer();
+  const analysisSource = analysisSize.width <= halfSize.width && analysisSize.height <= halfSize.height ? masterHalf : master.data;
+  const pixels = await sharp(analysisSource)
     .resize(analysisSize.width, analysisSize.height, { fit: 'fill' })
     .raw()
     .toBuffer({ resolveWithObject: true });
@@ -62,5 +78,5 @@ export async function encodeSmallRenditions(master: EncodedMaster): Promise<Smal
     fromPixels().jpeg(ANALYSIS_JPEG_OPTIONS).toBuffer(),
     fromPixels().resize(thumbSize.width, thumbSize.height, { fit: 'fill' }).webp(THUMB_WEBP_OPTIONS).toBuffer(),
   ]);
-  return { analysis, analysisSize, thumbnail, thumbSize };
+  return { masterHalf, analysis, analysisSize, thumbnail, thumbSize };
 }

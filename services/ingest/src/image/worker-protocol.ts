@@ -51,6 +51,7 @@ export function reviveResult(result: ProcessedImage): ProcessedImage {
   return {
     ...result,
     master: wrap(result.master),
+    masterHalf: wrap(result.masterHalf),
     analysis: wrap(result.analysis),
     thumbnail: wrap(result.thumbnail),
   };

@@ -36,9 +36,10 @@ export const ingestSuite: Suite = {
     {
       const fromPool = await pool.run(Buffer.from(photos[0]));
       const fromSharp = await bareSharp(Buffer.from(photos[0]), maxInputPixels);
-      const same = (['master', 'analysis', 'thumbnail'] as const).filter((k) => fromPool[k].equals(fromSharp[k]));
+      const kinds = ['master', 'masterHalf', 'analysis', 'thumbnail'] as const;
+      const same = kinds.filter((k) => fromPool[k].equals(fromSharp[k]));
       describeOutputs(ctx, fromPool, same);
-      if (same.length !== 3) {
+      if (same.length !== kinds.length) {
         throw new Error(`the baseline does not reproduce the pool's output (identical: ${same.join(', ') || 'none'})`);
       }
     }
@@ -103,7 +104,7 @@ function describeOutputs(ctx: BenchContext, out: ProcessedImage, identical: read
   const kb = (b: Buffer) => `${Math.round(b.length / 1024)} KiB`;
   ctx.note(
     `ingest: input ${PHOTO_WIDTH}×${PHOTO_HEIGHT} JPEG, EXIF orientation 6 + GPS → master ${out.masterWidth}×${out.masterHeight} ` +
-      `(${kb(out.master)}), analysis ${out.analysisWidth}×${out.analysisHeight} (${kb(out.analysis)}), ` +
+      `(${kb(out.master)}), half-size master (${kb(out.masterHalf)}), analysis ${out.analysisWidth}×${out.analysisHeight} (${kb(out.analysis)}), ` +
       `thumb ${out.thumbWidth}×${out.thumbHeight} (${kb(out.thumbnail)}); baseline output byte-identical for: ${identical.join(', ')}`,
   );
 }
