@@ -45,7 +45,7 @@ type Finish = { status: Exclude<EmailOutboxStatus, 'pending' | 'sending'>; outco
  *     address on the suppression list (`suppressed`, bounce or complaint), optional mail the
  *     user opted out of (`suppressed-by-preference`, P15). A paused broadcast's rows wait.
  *  3. A token from the shared send-rate bucket, then `pending → sending` (a conditional
- *     update: one attempt wins), then SES, then `sent` with SES's message id; secret links in
+ *     update: one attempt wins, and a paused broadcast's row stays pending), then SES, then `sent` with SES's message id; secret links in
  *     the row's data are wiped.
  *  4. SES errors: throttling pauses the queue (no attempt used); 5xx and refused connections
  *     put the row back to `pending` and retry with backoff (the last attempt records `failed`);
@@ -127,13 +127,18 @@ export class OutboxSender {
     }
 
     await this.rate.take(ctx.signal);
+    // The broadcast is checked again in the claim itself: waiting for a send token takes time,
+    // and an operator's pause must stop every row not yet at SES, this one included.
     const claimed = await em.execute<{ id: string }[]>(
-      `update "email_outbox" set "status" = 'sending', "attempts" = "attempts" + 1, "updated_at" = ?
-       where "id" = ? and "status" = 'pending' returning "id"`,
+      `update "email_outbox" o set "status" = 'sending', "attempts" = o."attempts" + 1, "updated_at" = ?
+       where o."id" = ? and o."status" = 'pending'
+         and (o."broadcast_id" is null or exists (
+           select 1 from "email_broadcast" b where b."id" = o."broadcast_id" and b."status" in ('running', 'completed')))
+       returning o."id"`,
       [new Date(), row.id],
       'all',
     );
-    if (claimed.length === 0) return 'taken by another attempt';
+    if (claimed.length === 0) return 'not sent here: taken by another attempt, or its broadcast was paused';
 
     const stopTimer = sesCallDuration.startTimer();
     let messageId: string;
