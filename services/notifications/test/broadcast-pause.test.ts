@@ -40,7 +40,7 @@ describe('pausing a broadcast while its e-mails wait for a send token', () => {
           dedupeKey: `test:${randomBytes(8).toString('hex')}`,
           broadcastId: broadcast.id,
         });
-        out.push(queued.id);
+        out.push(queued.id!);
       }
       return out;
     });

@@ -75,7 +75,7 @@ export async function startMailStack(
     ...env,
   });
   const proc = await startTestProcess(config, opts.gateway ? [gatewayService, notificationsService] : [notificationsService]);
-  const orm = proc.app.get(MikroORM);
+  const orm = proc.app.get<MikroORM>(MikroORM);
   const writer = new OutboxWriter();
   const stack: MailStack = {
     db,
