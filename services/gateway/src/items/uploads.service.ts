@@ -104,8 +104,8 @@ export class UploadsService implements OnModuleInit {
     let requestBytes = 0;
     let partIndex = -1;
     let fileIndex = 0;
-    // A part is guessed to be the request's last until a guess proves wrong: then the request
-    // carries several photos, and the rest go through the local copy instead.
+    // The first photo is guessed to be the request's last part; if it is not, the request carries
+    // several photos, and the rest go through the local copy instead.
     let guessLast = offsets !== undefined;
     let stoppedEarly = false;
     let failure: unknown;
@@ -119,17 +119,27 @@ export class UploadsService implements OnModuleInit {
           throw ProblemError.validation([{ field: part.fieldname, message: 'photos go in parts named "file"' }]);
         }
         const budget = Math.min(this.config.UPLOAD_MAX_FILE_BYTES, this.config.UPLOAD_MAX_REQUEST_BYTES - requestBytes);
-        const item = t.em.create(Item, {
-          id: uuidv7(),
-          org: t.orgId,
-          collection: t.em.getReference(Collection, collectionId),
-          originalFilename: part.filename ? part.filename.slice(0, 255) : null,
-        });
+        // Written with one INSERT of its own (no flush, no transaction around it): the row either
+        // exists or it does not, and the per-photo work stays one round trip.
+        const item = t.em.create(
+          Item,
+          {
+            id: uuidv7(),
+            org: t.orgId,
+            collection: t.em.getReference(Collection, collectionId),
+            originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+          },
+          { persist: false },
+        );
         const key = itemObjectKey(t.orgId, item.id, 'original');
         const dataStart = guessLast ? offsets?.dataStart(partIndex) : undefined;
+        // Only the first photo is ever guessed to be the last part: right, and nothing follows it;
+        // wrong, and the request holds several. Either way no later offset is needed.
+        guessLast = false;
+        offsets?.stop();
         // The row is written while the photo arrives: a round trip off each photo's time.
         const [row, receipt] = await Promise.allSettled([
-          collectionCheck.then(() => t.em.flush()),
+          collectionCheck.then(() => t.em.insert(item)),
           receivePart(this.store, part.file, {
             key,
             contentType: 'application/octet-stream',
@@ -139,15 +149,13 @@ export class UploadsService implements OnModuleInit {
           }),
         ]);
         if (row.status === 'rejected') {
-          t.em.remove(item);
           if (receipt.status === 'fulfilled') await this.discard(key, receipt.value.stored);
           throw row.reason;
         }
         if (receipt.status === 'rejected') {
           const err: unknown = receipt.reason;
           // Nothing was stored for this part: the row goes too, and the client is told which.
-          t.em.remove(item);
-          await t.em.flush();
+          await this.removeRow(t, item);
           if (!(err instanceof PayloadTooLargeError)) throw err;
           part.file.resume();
           const overRequest = budget < this.config.UPLOAD_MAX_FILE_BYTES;
@@ -164,7 +172,6 @@ export class UploadsService implements OnModuleInit {
           continue;
         }
         const received = receipt.value;
-        if (received.speculated && !received.guessedRight) guessLast = false;
         requestBytes += received.bytes;
         await storing.add(item, received.stored);
       }
@@ -180,14 +187,13 @@ export class UploadsService implements OnModuleInit {
     const accepted: AcceptedItem[] = [];
     for (const outcome of await storing.settle()) {
       if (outcome.storeError !== undefined) {
-        t.em.remove(outcome.item);
+        await this.removeRow(t, outcome.item);
         failure ??= outcome.storeError;
         continue;
       }
       failure ??= outcome.handOffError;
       accepted.push({ id: outcome.item.id, status: outcome.item.status });
     }
-    await t.em.flush();
     if (failure !== undefined) throw this.requestFailure(failure, accepted, tooLarge);
     if (tooLarge.length > 0) {
       throw new ProblemError(
@@ -202,6 +208,11 @@ export class UploadsService implements OnModuleInit {
       throw ProblemError.validation([{ field: 'file', message: 'send at least one part named "file"' }]);
     }
     return accepted;
+  }
+
+  /** The row of a photo that was not stored (it was never announced or enqueued). */
+  private async removeRow(t: TenantContext, item: Item): Promise<void> {
+    await t.em.nativeDelete(Item, { id: item.id });
   }
 
   /** Removes a photo stored for a request that is being refused. */

@@ -38,13 +38,23 @@ export class MultipartDataOffsets {
     this.carry = CRLF;
   }
 
+  private detach: () => void = () => undefined;
+
   /** Starts observing `request`; call before anything pipes it, so this listener sees each chunk first. */
   static observe(request: IncomingMessage, boundary: string): MultipartDataOffsets {
     const offsets = new MultipartDataOffsets(boundary);
     const onData = (chunk: Buffer) => offsets.push(chunk);
     request.on('data', onData);
-    request.once('end', () => request.off('data', onData));
+    offsets.detach = () => request.off('data', onData);
+    request.once('end', offsets.detach);
     return offsets;
+  }
+
+  /** Stops observing: the offsets found so far stay readable, no further byte is scanned. */
+  stop(): void {
+    this.state = 'closed';
+    this.carry = Buffer.alloc(0);
+    this.detach();
   }
 
   /** Where the data of the part with this index (0-based, every part counted) begins, if seen yet. */
