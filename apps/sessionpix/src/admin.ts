@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '@sessionpix/config';
-import { API_KEY_ROLES, type ApiKeyRole, issueApiKey } from '@sessionpix/gateway';
+import { announceApiKeyRevocationTo, API_KEY_ROLES, type ApiKeyRole, issueApiKey } from '@sessionpix/gateway';
 import { EmailOperations } from '@sessionpix/notifications';
 import { ApiKey, emForOrg, emForSystem, EquipmentCatalogEntry, openOrm, Organization, recordAudit, type MikroORM } from '@sessionpix/db';
 import { CatalogEntrySchema } from '@sessionpix/vision';
@@ -118,7 +118,17 @@ async function run(orm: MikroORM, pepper: string, command: string, args: Args): 
         operatorAudit(em, key.org.id, 'api_key.revoked', key.keyId, key.role);
       }
       await em.flush();
-      return { keyId, revokedAt: key.revokedAt };
+      // Gateways that cached the key read it again on its next use.
+      const config = loadConfig(process.env, { services: [] });
+      const gatewaysTold = await announceApiKeyRevocationTo(config.REDIS_URL, config.QUEUE_PREFIX).then(
+        () => true,
+        () => false,
+      );
+      return {
+        keyId,
+        revokedAt: key.revokedAt,
+        ...(gatewaysTold ? {} : { warning: 'Redis was unreachable: gateways that cached this key accept it for up to 30 s more' }),
+      };
     }
     case 'catalog:add':
       return addCatalogEntries(orm, required(args, 'file'));

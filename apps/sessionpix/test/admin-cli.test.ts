@@ -12,10 +12,12 @@ const ADMIN = join(__dirname, '..', 'dist', 'admin.js');
 describe('admin CLI', () => {
   let db: TestDatabase;
   let proc: RunningProcess;
+  let queuePrefix: string;
 
   const admin = async (...args: string[]) => {
     const { stdout } = await run(process.execPath, [ADMIN, ...args], {
-      env: { ...process.env, DATABASE_URL: db.url, NODE_ENV: 'test' },
+      // The gateway's Redis namespace: a revocation is announced there.
+      env: { ...process.env, DATABASE_URL: db.url, QUEUE_PREFIX: queuePrefix, NODE_ENV: 'test' },
     });
     const lines = stdout.trim().split('\n');
     return JSON.parse(lines[lines.length - 1]) as Record<string, unknown>;
@@ -23,7 +25,9 @@ describe('admin CLI', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase('admin');
-    proc = await startTestProcess(testConfig({ DATABASE_URL: db.url, SESSIONPIX_SERVICES: 'gateway' }), [gatewayService]);
+    const config = testConfig({ DATABASE_URL: db.url, SESSIONPIX_SERVICES: 'gateway' });
+    queuePrefix = config.QUEUE_PREFIX;
+    proc = await startTestProcess(config, [gatewayService]);
   });
 
   afterAll(async () => {
@@ -43,7 +47,7 @@ describe('admin CLI', () => {
     await http.get(`/v1/collections/${collection.body.id as string}`).set(auth).expect(200);
   });
 
-  it('lists keys without their secrets, and a revoked key stops working', async () => {
+  it('lists keys without their secrets, and a revoked key stops working on its next use (the gateway had it cached)', async () => {
     const { orgId, apiKey } = (await admin('org:create', '--name', 'Bakery Rooms')) as { orgId: string; apiKey: string };
     const second = (await admin('apikey:create', '--org', orgId, '--label', 'laptop')) as { keyId: string; apiKey: string };
     const listed = (await admin('apikey:list', '--org', orgId)) as { keys: Record<string, unknown>[] };
@@ -53,7 +57,7 @@ describe('admin CLI', () => {
 
     const http = request(proc.httpUrl!);
     await http.get('/v1/collections').set({ authorization: `Bearer ${second.apiKey}` }).expect(200);
-    await admin('apikey:revoke', '--key-id', second.keyId);
+    expect(await admin('apikey:revoke', '--key-id', second.keyId)).toEqual({ keyId: second.keyId, revokedAt: expect.any(String) });
     await http.get('/v1/collections').set({ authorization: `Bearer ${second.apiKey}` }).expect(401);
     await http.get('/v1/collections').set({ authorization: `Bearer ${apiKey}` }).expect(200);
   });

@@ -38,6 +38,7 @@ import { OrgsController } from './orgs/orgs.controller';
 import { OrgsService } from './orgs/orgs.service';
 import { UsageLog } from './usage/usage-log';
 import { ModelSpendController } from './usage/model-spend.controller';
+import { ApiKeyCache } from './auth/api-key-cache';
 
 @Module({
   imports: [StorageModule, DiscoveryModule],
@@ -60,6 +61,7 @@ import { ModelSpendController } from './usage/model-spend.controller';
     SesEventsController,
   ],
   providers: [
+    ApiKeyCache,
     CollectionsService,
     ItemsService,
     UploadsService,

@@ -6,3 +6,4 @@ export { PasswordHasher } from './auth/passwords';
 export { CognitoIdentityProvider } from './auth/identity/cognito.provider';
 export { UsageLog } from './usage/usage-log';
 export { RateLimiter } from './auth/rate-limiter';
+export { announceApiKeyRevocationTo } from './auth/api-key-cache';

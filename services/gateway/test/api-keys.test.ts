@@ -1,4 +1,7 @@
 import { ApiKey, emForSystem } from '@sessionpix/db';
+import { gatewayService } from '@sessionpix/gateway';
+import { startTestProcess } from '@sessionpix/testing';
+import request from 'supertest';
 import {
   bearer,
   type Gateway,
@@ -102,5 +105,39 @@ describe('API keys', () => {
   it('a bad body is a 400 naming the field', async () => {
     const res = await gw.http.post('/v1/api-keys').set(bearer(token)).send({ label: '', role: 'root' }).expect(400);
     expect(res.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['label', 'role']);
+  });
+
+  it('a key revoked on one gateway stops working on the next request to another that had it cached', async () => {
+    // A second replica: same database, same Redis namespace.
+    const replica = await startTestProcess(gw.config, [gatewayService]);
+    try {
+      const created = await gw.http.post('/v1/api-keys').set(bearer(token)).send({ label: 'replicated' }).expect(201);
+      const key = { authorization: `Bearer ${created.body.apiKey}` };
+      const other = request(replica.httpUrl!);
+      await other.get('/v1/collections').set(key).expect(200);
+      await other.get('/v1/collections').set(key).expect(200); // answered from its cache
+      await gw.http.delete(`/v1/api-keys/${created.body.keyId}`).set(bearer(token)).expect(204);
+      await other.get('/v1/collections').set(key).expect(401);
+      await gw.http.get('/v1/collections').set(key).expect(401);
+    } finally {
+      await replica.close();
+    }
+  });
+
+  it('closing an org stops its keys on every gateway at once', async () => {
+    const replica = await startTestProcess(gw.config, [gatewayService]);
+    try {
+      const closer = await registerUser(gw, { orgName: 'Closing Rooms' });
+      const closerToken = (await signIn(gw, closer.email, closer.password)).accessToken;
+      const created = await gw.http.post('/v1/api-keys').set(bearer(closerToken)).send({ label: 'soon gone' }).expect(201);
+      const key = { authorization: `Bearer ${created.body.apiKey}` };
+      const other = request(replica.httpUrl!);
+      await other.get('/v1/collections').set(key).expect(200);
+      const orgId = (await gw.http.get('/v1/orgs').set(bearer(closerToken)).expect(200)).body.items[0].id as string;
+      await gw.http.delete(`/v1/orgs/${orgId}`).set(bearer(closerToken)).expect((res) => expect(res.status).toBeLessThan(300));
+      await other.get('/v1/collections').set(key).expect(401);
+    } finally {
+      await replica.close();
+    }
   });
 });

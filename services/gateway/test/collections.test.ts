@@ -13,6 +13,7 @@ import {
 } from '@sessionpix/testing';
 import request from 'supertest';
 import { auth, createOrg, type TestOrg } from './helpers';
+import { ApiKeyCache } from '../src/auth/api-key-cache';
 
 describe('collections API', () => {
   let db: TestDatabase;
@@ -158,6 +159,8 @@ describe('collections API', () => {
       await http.get('/v1/collections').set(auth(org)).expect(200);
       const em = emForSystem(orm);
       await em.nativeUpdate(ApiKey, { keyId: org.keyId }, { revokedAt: new Date() }, { filters: { tenant: false } });
+      // Every revoking path announces it (the API, the admin CLI); the gateway had the key cached.
+      await proc.app.get(ApiKeyCache).announceRevocation();
       await http.get('/v1/collections').set(auth(org)).expect(401);
     });
 

@@ -10,6 +10,7 @@ import { Tenant, type TenantContext } from '../auth/tenant';
 import { auditInOrg } from '../audit/audit-trail';
 import { ProblemError } from '../http/problem';
 import { ApiKeyPageDto, ApiKeyPageQueryDto, CreateApiKeyDto, IssuedApiKeyDto, KeyIdParamDto } from './api-key.schemas';
+import { ApiKeyCache } from '../auth/api-key-cache';
 
 function view(k: ApiKey) {
   return { keyId: k.keyId, label: k.label, role: k.role, lastUsedAt: k.lastUsedAt?.toISOString() ?? null };
@@ -19,7 +20,10 @@ function view(k: ApiKey) {
 @ApiTags('api-keys')
 @Controller('v1/api-keys')
 export class ApiKeysController {
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig) {}
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly keyCache: ApiKeyCache,
+  ) {}
 
   @Post()
   @MinRole('admin')
@@ -65,5 +69,6 @@ export class ApiKeysController {
       key.revokedAt = new Date();
       auditInOrg(tx, t, 'api_key.revoked', { type: 'api_key', id: key.keyId }, { role: key.role });
     });
+    await this.keyCache.announceRevocation();
   }
 }

@@ -8,6 +8,7 @@ import { ApiKey, emForOrg, emForSystem, Membership, MikroORM } from '@sessionpix
 import { ProblemError } from '../http/problem';
 import { ACCESS_RULE, type AccessRule, ORG_HEADER } from './access';
 import { parseApiKey, secretMatches } from './api-key';
+import { ApiKeyCache, type TrustedApiKey } from './api-key-cache';
 import { cookie, SESSION_COOKIE } from './cookies';
 import { IdentityProvider } from './identity/identity-provider';
 import { type Actor, type AuthenticatedRequest, type Principal, requestMeta } from './tenant';
@@ -33,6 +34,7 @@ export class AccessGuard implements CanActivate {
     @Inject(MikroORM) private readonly orm: MikroORM,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     private readonly identity: IdentityProvider,
+    private readonly keyCache: ApiKeyCache,
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
@@ -134,21 +136,28 @@ export class AccessGuard implements CanActivate {
   private async apiKey(token: string): Promise<Caller> {
     const parsed = parseApiKey(token);
     if (!parsed) throw ProblemError.unauthorized('the Authorization header does not hold a sessionpix API key');
-    const em = emForSystem(this.orm);
-    const key = await em.findOne(
+    const key = await this.keyCache.lookup(parsed.keyId, () => this.loadKey(parsed.keyId));
+    if (!key || !secretMatches(parsed.secret, key.secretHash, this.config.apiKeyPepper)) {
+      throw ProblemError.unauthorized('the API key is unknown, revoked or wrong');
+    }
+    const now = Date.now();
+    if (!key.lastUsedAt || now - key.lastUsedAt > LAST_USED_RESOLUTION_MS) {
+      key.lastUsedAt = now;
+      await emForSystem(this.orm).nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) }, { filters: { tenant: false } });
+    }
+    return { kind: 'api_key', id: key.id, orgId: key.orgId, role: key.role };
+  }
+
+  /** The key's row if it is unrevoked and its org open; null otherwise. */
+  private async loadKey(keyId: string): Promise<TrustedApiKey | null> {
+    const key = await emForSystem(this.orm).findOne(
       ApiKey,
-      { keyId: parsed.keyId, revokedAt: null },
-      // One query for the key and its org: this runs before every API-key request's handler.
+      { keyId, revokedAt: null },
+      // One query for the key and its org.
       { filters: { tenant: false, notDeleted: false }, populate: ['org'], strategy: LoadStrategy.JOINED },
     );
-    const valid =
-      key !== null && secretMatches(parsed.secret, key.secretHash, this.config.apiKeyPepper) && !key.org.getEntity().deletedAt;
-    if (!key || !valid) throw ProblemError.unauthorized('the API key is unknown, revoked or wrong');
-    const now = Date.now();
-    if (!key.lastUsedAt || now - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-      await em.nativeUpdate(ApiKey, { id: key.id }, { lastUsedAt: new Date(now) }, { filters: { tenant: false } });
-    }
-    return { kind: 'api_key', id: key.id, orgId: key.org.id, role: key.role };
+    if (!key || key.org.getEntity().deletedAt) return null;
+    return { id: key.id, orgId: key.org.id, role: key.role, secretHash: key.secretHash, lastUsedAt: key.lastUsedAt?.getTime() ?? null };
   }
 
   private requestedOrg(request: AuthenticatedRequest, from: 'header' | 'path'): string | null {

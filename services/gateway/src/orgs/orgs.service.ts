@@ -23,6 +23,7 @@ import { newOpaqueToken, opaqueSecretMatches, parseOpaqueToken } from '../auth/s
 import type { Principal, TenantContext } from '../auth/tenant';
 import { auditInOrg } from '../audit/audit-trail';
 import { ProblemError } from '../http/problem';
+import { ApiKeyCache } from '../auth/api-key-cache';
 
 const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -79,6 +80,7 @@ export class OrgsService {
     private readonly outbox: OutboxWriter,
     private readonly links: EmailLinks,
     private readonly mail: OutboxDispatcher,
+    private readonly keyCache: ApiKeyCache,
   ) {}
 
   async listMine(userId: string): Promise<{ items: OrgView[] }> {
@@ -139,6 +141,8 @@ export class OrgsService {
       org.deletedAt = now;
       auditInOrg(tx, t, 'org.deletion_requested', { type: 'organization', id: org.id });
     });
+    // Its API keys stop working on every gateway at once.
+    await this.keyCache.announceRevocation();
     return {
       id: t.orgId,
       deletionRequestedAt: now.toISOString(),
