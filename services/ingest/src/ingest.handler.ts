@@ -57,25 +57,29 @@ export class IngestHandler {
   private async ingest(loaded: LoadedItem, ctx: JobContext): Promise<string> {
     const { em, item } = loaded;
     const orgId = item.org.id;
-    const original = await this.readOriginal(orgId, item.id);
-    if (original === 'missing') return this.resume(loaded);
-    if (original === 'too_large') {
+    // The upload is in memory from its download until the image thread has taken it.
+    const read = await this.images.withSlot(async () => {
+      const original = await this.readOriginal(orgId, item.id);
+      if (typeof original === 'string') return original;
+      item.sha256 ??= createHash('sha256').update(original).digest('hex');
+      await em.flush();
+      const source = await this.earlierCopy(em, item);
+      if (source) return { kind: 'duplicate' as const, source };
+      // The plan's photo quota: a duplicate above reuses results and is not counted; a photo over
+      // the quota is not decoded. The count itself is one atomic statement, after decoding (a file
+      // that cannot be read is rejected for that and does not count) and before anything is stored.
+      const exhausted = await this.limits.exhausted(em, orgId, item.id);
+      if (exhausted) return { kind: 'over_quota' as const, period: exhausted };
+      return { kind: 'processed' as const, processed: await this.images.pool.run(original, { transferInput: true }) };
+    });
+    if (read === 'missing') return this.resume(loaded);
+    if (read === 'too_large') {
       await this.reject(loaded, 'file_too_large', 'The file is larger than the upload limit allows.');
       return 'rejected: file_too_large';
     }
-
-    item.sha256 ??= createHash('sha256').update(original).digest('hex');
-    await em.flush();
-
-    const source = await this.earlierCopy(em, item);
-    if (source) return this.reuse(loaded, source, ctx);
-
-    // The plan's photo quota: a duplicate above reuses results and is not counted; a photo over
-    // the quota is not decoded. The count itself is one atomic statement, after decoding (a file
-    // that cannot be read is rejected for that and does not count) and before anything is stored.
-    const exhausted = await this.limits.exhausted(em, orgId, item.id);
-    if (exhausted) return this.overQuota(loaded, exhausted);
-    const processed = await this.images.pool.run(original, { transferInput: true });
+    if (read.kind === 'duplicate') return this.reuse(loaded, read.source, ctx);
+    if (read.kind === 'over_quota') return this.overQuota(loaded, read.period);
+    const processed = read.processed;
     const over = await this.limits.charge(em, orgId, item.id);
     if (over) return this.overQuota(loaded, over);
     await this.writeRenditions(orgId, item.id, processed);
