@@ -43,7 +43,8 @@ describe('receivePart: one multipart file part to S3', () => {
 
   it('with the right length guessed, sends one PutObject as the bytes arrive, never far ahead of S3', async () => {
     const key = itemObjectKey(ORG, randomUUID(), 'original');
-    const src = patternStream(20 * MB);
+    const size = 48 * MB;
+    const src = patternStream(size);
     let maxAhead = 0;
     const probe = setInterval(() => {
       const sent = requestsFor(key).reduce((n, r) => n + r.bodyBytes, 0);
@@ -52,18 +53,19 @@ describe('receivePart: one multipart file part to S3', () => {
     const part = await receivePart(store, src.stream, {
       key,
       contentType: 'application/octet-stream',
-      maxBytes: 25 * MB,
-      lengthIfLast: 20 * MB,
+      maxBytes: 50 * MB,
+      lengthIfLast: size,
       spoolDir,
     }).finally(() => clearInterval(probe));
     await part.stored;
 
-    expect(part).toMatchObject({ bytes: 20 * MB, speculated: true, guessedRight: true });
+    expect(part).toMatchObject({ bytes: size, speculated: true, guessedRight: true });
     expect(requestsFor(key).map((r) => `${r.operation} ${r.status}`)).toEqual(['PutObject 200']);
-    expect(await storedSha(key, 20 * MB)).toBe(patternSha256(20 * MB));
-    // Read only as fast as S3 takes it: a few buffers' worth ahead, never the whole body.
+    expect(await storedSha(key, size)).toBe(patternSha256(size));
+    // Read only as fast as S3 takes it, never the whole body: what is ahead is this side's stream
+    // buffers plus the kernel's socket buffers to the recording proxy (several MB on loopback).
     expect(maxAhead).toBeGreaterThan(0);
-    expect(maxAhead).toBeLessThan(4 * MB);
+    expect(maxAhead).toBeLessThan(size / 4);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
