@@ -3,10 +3,13 @@ import { APP_CONFIG, type AppConfig } from '@sessionpix/config';
 import type { ApiKeyRole } from '@sessionpix/contracts';
 import { REDIS } from '@sessionpix/queue';
 import { Redis } from 'ioredis';
+import { withinTimeout } from './within-timeout';
 
 /** How long a key's row is trusted without reading it again, when no revocation came meanwhile. */
 const TRUST_MS = 30_000;
 const MAX_KEYS = 10_000;
+/** Redis answers a GET in well under this; past it the key is read from the database instead. */
+const COUNTER_TIMEOUT_MS = 250;
 
 /** What the guard needs of a valid, unrevoked key of a live org. */
 export interface TrustedApiKey {
@@ -27,7 +30,8 @@ export function revocationsKey(queuePrefix: string): string {
  * time. Each entry remembers the revocation counter it was read under; a request reads the
  * counter (one Redis GET) and a changed counter sends every key back to the database, so a
  * revocation on any replica or from the admin CLI stops the key on the next request. Without
- * Redis the cache is bypassed; entries also expire after TRUST_MS.
+ * Redis (not connected, or no answer within COUNTER_TIMEOUT_MS) the cache is bypassed; entries
+ * also expire after TRUST_MS.
  */
 @Injectable()
 export class ApiKeyCache {
@@ -46,7 +50,11 @@ export class ApiKeyCache {
   async lookup(keyId: string, load: () => Promise<TrustedApiKey | null>): Promise<TrustedApiKey | null> {
     let epoch: string;
     try {
-      epoch = (await this.redis.get(this.counter)) ?? '0';
+      // Not connected: commands would wait in ioredis' offline queue until Redis is back.
+      if (this.redis.status !== 'ready') throw new Error(`Redis is ${this.redis.status}`);
+      const read = this.redis.get(this.counter);
+      read.catch(() => undefined); // a late failure after the timeout is of no interest
+      epoch = (await withinTimeout(read, COUNTER_TIMEOUT_MS, () => new Error('no answer in time'))) ?? '0';
     } catch (err) {
       this.log.debug(`revocation counter unreadable, reading the key from the database: ${String(err)}`);
       return load();

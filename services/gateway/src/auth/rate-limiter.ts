@@ -4,6 +4,7 @@ import { REDIS } from '@sessionpix/queue';
 import type { Redis } from 'ioredis';
 import { ProblemError } from '../http/problem';
 import { sha256Hex } from './secrets';
+import { withinTimeout } from './within-timeout';
 
 /** INCR and, on the first hit of a window, set its expiry; answer the count and the ms left. */
 const HIT = `
@@ -24,18 +25,6 @@ function unavailable(): ProblemError {
     undefined,
     { 'retry-after': '5' },
   );
-}
-
-async function withinTimeout<T>(work: Promise<T>): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(unavailable()), REDIS_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([work, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** The actions limited against abuse, and what each counts. */
@@ -76,18 +65,20 @@ export class RateLimiter {
   async hit(action: LimitedAction, dimension: 'ip' | 'account', value: string): Promise<WindowState> {
     const [count, ttl] = (await withinTimeout(
       this.redis.eval(HIT, 1, this.key(action, dimension, value), String(this.windowMs)),
+      REDIS_TIMEOUT_MS,
+      unavailable,
     )) as [number, number];
     return { count, resetMs: ttl };
   }
 
   async peek(action: LimitedAction, dimension: 'ip' | 'account', value: string): Promise<WindowState> {
     const key = this.key(action, dimension, value);
-    const [count, ttl] = await withinTimeout(Promise.all([this.redis.get(key), this.redis.pttl(key)]));
+    const [count, ttl] = await withinTimeout(Promise.all([this.redis.get(key), this.redis.pttl(key)]), REDIS_TIMEOUT_MS, unavailable);
     return { count: Number(count ?? 0), resetMs: ttl > 0 ? ttl : 0 };
   }
 
   async clear(action: LimitedAction, dimension: 'ip' | 'account', value: string): Promise<void> {
-    await withinTimeout(this.redis.del(this.key(action, dimension, value)));
+    await withinTimeout(this.redis.del(this.key(action, dimension, value)), REDIS_TIMEOUT_MS, unavailable);
   }
 
   /** Counts this attempt; a 429 when it is over the limit. */
