@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { AppConfig } from '@sessionpix/config';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { ApiKeyCache, type TrustedApiKey } from '../src/auth/api-key-cache';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -11,7 +11,7 @@ describe('ApiKeyCache', () => {
   const prefix = `spxtest-keycache-${randomBytes(4).toString('hex')}`;
   const config = { QUEUE_PREFIX: prefix } as AppConfig;
   const connections: Redis[] = [];
-  const connect = (url = REDIS_URL, opts: ConstructorParameters<typeof Redis>[1] = {}) => {
+  const connect = (url = REDIS_URL, opts: RedisOptions = {}) => {
     const redis = new Redis(url, { maxRetriesPerRequest: null, ...opts });
     redis.on('error', () => undefined); // the unreachable one keeps failing; the test looks at lookups
     connections.push(redis);
