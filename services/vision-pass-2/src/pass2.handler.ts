@@ -12,6 +12,7 @@ import {
   Pass1OutputSchema,
   type PassDefinition,
   type PassRequest,
+  type PixelSize,
   PausedItemResumer,
   planCrops,
   readPixelSize,
@@ -86,14 +87,14 @@ export class Pass2Handler implements OnApplicationBootstrap {
     // Crops are cut from the master, or from its half-size copy when no crop needs more: it
     // downloads while the layouts are read and the overview arrives, which the crop plan needs (a
     // device that gains nothing from a crop leaves it unused).
-    const masterSize = item.width && item.height ? { width: item.width, height: item.height } : null;
+    const masterSize: PixelSize | null = item.width && item.height ? { width: item.width, height: item.height } : null;
     const source =
       identified.devices.length > 0 && masterSize
         ? readCropSource(this.store, { orgId: item.org.id, itemId: item.id, master: masterSize }, identified.devices, this.log)
         : Promise.resolve(null);
     source.catch(() => undefined); // awaited below unless the step fails first
     const [layouts, image] = await Promise.all([this.layoutsFor(em, pass1.details), overview]);
-    const crops = await this.crops(item, identified, image, source);
+    const crops = await this.crops(masterSize, identified, image, source);
     return {
       images: crops.images.then((cut) => [image, ...cut]),
       context: { pass1: identified, layouts, crops: crops.index },
@@ -118,19 +119,18 @@ export class Pass2Handler implements OnApplicationBootstrap {
    * when there is no master. Settles once the source is read, while the crops are still being cut.
    */
   private async crops(
-    item: Item,
+    master: PixelSize | null,
     identified: Pass1Output,
     overview: VisionImage,
     source: Promise<CropSource | null>,
   ): Promise<{ images: Promise<VisionImage[]>; index: DeviceCrop[] }> {
     const none = () => ({ images: Promise.resolve([]), index: [] });
     const overviewSize = readPixelSize(overview.bytes);
-    if (!item.width || !item.height || !overviewSize || identified.devices.length === 0) return none();
-    const plans = planCrops(identified.devices, { width: item.width, height: item.height }, overviewSize);
+    if (!master || !overviewSize || identified.devices.length === 0) return none();
+    const plans = planCrops(identified.devices, master, overviewSize);
     if (plans.length === 0) return none();
     const from = await source;
     if (!from) return none();
-    const master = { width: item.width, height: item.height };
     const cuts = plans.map((plan) => ({ ...plan, region: scaleRegion(plan.region, master, from.size) }));
     return {
       images: cutCrops(from.bytes, cuts).then((cut) => plans.map((plan, i) => ({ bytes: cut[i]!, format: 'jpeg' as const, label: plan.label }))),

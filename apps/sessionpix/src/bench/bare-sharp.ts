@@ -3,6 +3,7 @@ import {
   ANALYSIS_JPEG_OPTIONS,
   ANALYSIS_MAX_EDGE,
   ANALYSIS_MAX_PIXELS,
+  halfSizeOf,
   MASTER_JPEG_OPTIONS,
   MASTER_MAX_EDGE,
   THUMB_MAX_EDGE,
@@ -36,7 +37,7 @@ export async function bareSharp(input: Buffer, maxInputPixels: number): Promise<
   const master = { width: encoded.info.width, height: encoded.info.height };
   const analysisSize = fitWithin(master, ANALYSIS_MAX_EDGE, ANALYSIS_MAX_PIXELS);
   const thumbSize = fitWithin(master, THUMB_MAX_EDGE);
-  const half = { width: Math.ceil(master.width / 2), height: Math.ceil(master.height / 2) };
+  const half = halfSizeOf(master);
   const masterHalf = await sharp(encoded.data).resize(half.width, half.height, { fit: 'fill' }).jpeg(MASTER_JPEG_OPTIONS).toBuffer();
   const pixelsFrom = analysisSize.width <= half.width && analysisSize.height <= half.height ? masterHalf : encoded.data;
   const pixels = await sharp(pixelsFrom).resize(analysisSize.width, analysisSize.height, { fit: 'fill' }).raw().toBuffer();

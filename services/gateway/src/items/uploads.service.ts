@@ -104,9 +104,6 @@ export class UploadsService implements OnModuleInit {
     let requestBytes = 0;
     let partIndex = -1;
     let fileIndex = 0;
-    // The first photo is guessed to be the request's last part; if it is not, the request carries
-    // several photos, and the rest go through the local copy instead.
-    let guessLast = offsets !== undefined;
     let stoppedEarly = false;
     let failure: unknown;
     try {
@@ -132,10 +129,10 @@ export class UploadsService implements OnModuleInit {
           { persist: false },
         );
         const key = itemObjectKey(t.orgId, item.id, 'original');
-        const dataStart = guessLast ? offsets?.dataStart(partIndex) : undefined;
-        // Only the first photo is ever guessed to be the last part: right, and nothing follows it;
-        // wrong, and the request holds several. Either way no later offset is needed.
-        guessLast = false;
+        // Only the first photo is guessed to be the request's last part: right, and nothing follows
+        // it; wrong, and the request holds several, the rest going through the local copy. Either
+        // way no later offset is needed.
+        const dataStart = fileIndex === 1 ? offsets?.dataStart(partIndex) : undefined;
         offsets?.stop();
         // The row is written while the photo arrives: a round trip off each photo's time.
         const [row, receipt] = await Promise.allSettled([

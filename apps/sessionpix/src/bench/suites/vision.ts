@@ -390,7 +390,7 @@ async function cropCost(ctx: BenchContext, rig: Rig): Promise<void> {
     // The source pass 2 reads: the half-size master when no crop needs more detail.
     const half = halfMasterSuffices(devices, master);
     const source = half ? photo.out.masterHalf : photo.out.master;
-    const sourceSize = half ? { width: Math.ceil(master.width / 2), height: Math.ceil(master.height / 2) } : master;
+    const sourceSize = half ? readPixelSize(photo.out.masterHalf)! : master;
     const cuts = plans.map((p) => ({ ...p, region: scaleRegion(p.region, master, sourceSize) }));
     const samples = await interleaved(
       ctx,
