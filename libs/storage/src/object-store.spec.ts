@@ -264,6 +264,15 @@ describe('ObjectStore against s3rver (real SDK, wire recorded)', () => {
       expect(await store.getObjectBuffer(key, { maxBytes: 100 })).toHaveLength(100);
     });
 
+    it('getObjectBuffer with firstBytes reads only the leading bytes, metered against maxBytes', async () => {
+      const key = itemObjectKey(ORG, randomUUID(), 'original');
+      const body = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 251));
+      await store.putObject(key, body, { contentType: 'application/octet-stream' });
+      expect(await store.getObjectBuffer(key, { maxBytes: 1000, firstBytes: 120 })).toEqual(body.subarray(0, 120));
+      await expect(store.getObjectBuffer(key, { maxBytes: 100, firstBytes: 120 })).rejects.toMatchObject({ name: 'PayloadTooLargeError' });
+      await expect(store.getObjectBuffer(key, { maxBytes: 1000, firstBytes: 0 })).rejects.toThrow(/firstBytes/);
+    });
+
     it('ping() passes for the bucket, and a missing bucket is BucketNotFoundError', async () => {
       await expect(store.ping()).resolves.toBeUndefined();
       const missing = new ObjectStore({ ...base, bucket: 'no-such-bucket' });

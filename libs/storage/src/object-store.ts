@@ -91,10 +91,17 @@ export class ObjectStore {
     return { etag: out.ETag };
   }
 
-  /** Reads a whole object, refusing ones larger than `maxBytes` before buffering them. */
-  async getObjectBuffer(key: string, opts: { maxBytes: number }): Promise<Buffer> {
+  /**
+   * Reads a whole object (or only its first `firstBytes` bytes), refusing more than `maxBytes`
+   * before buffering them.
+   */
+  async getObjectBuffer(key: string, opts: { maxBytes: number; firstBytes?: number }): Promise<Buffer> {
     checkMaxBytes(opts.maxBytes);
-    const { body, contentLength } = await this.getObjectStream(key);
+    const first = opts.firstBytes;
+    if (first !== undefined && (!Number.isSafeInteger(first) || first < 1)) {
+      throw new RangeError(`firstBytes must be a positive integer, got ${first}`);
+    }
+    const { body, contentLength } = await this.getObjectStream(key, first === undefined ? undefined : `bytes=0-${first - 1}`);
     if (contentLength !== undefined && contentLength > opts.maxBytes) {
       body.destroy();
       throw new PayloadTooLargeError(opts.maxBytes, key, 'GetObject');
@@ -114,10 +121,11 @@ export class ObjectStore {
     return Buffer.concat(chunks, total);
   }
 
-  async getObjectStream(key: string): Promise<ObjectStream> {
+  /** `range` is an HTTP Range header value (`bytes=first-last`). */
+  async getObjectStream(key: string, range?: string): Promise<ObjectStream> {
     assertObjectKey(key);
     const out = await this.send('GetObject', key, () =>
-      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key })),
+      this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range })),
     );
     if (!(out.Body instanceof Readable)) {
       throw new StorageError(`S3 GetObject of "${key}" returned no readable body`, { code: 'NoBody', operation: 'GetObject', key });
