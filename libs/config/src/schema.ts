@@ -239,8 +239,9 @@ export const configSchema = z.object({
   UPLOAD_MAX_REQUEST_BYTES: positiveInt.default(500 * 1024 * 1024),
   UPLOAD_MAX_FILES_PER_REQUEST: positiveInt.max(1000).default(50),
   /**
-   * Where the gateway keeps a local copy of each photo while it is received (removed once the
-   * photo is in S3); needs room for a few photos per request in flight. Unset: the OS temp dir.
+   * Where the gateway keeps a local copy of a request's second and later photos while they are
+   * received (removed once in S3; the first streams straight to S3); needs room for a few photos
+   * per request in flight. Unset: the OS temp dir.
    */
   UPLOAD_SPOOL_DIR: z
     .string()

@@ -48,11 +48,20 @@ describe('multipart uploads on their way to S3', () => {
   let collectionId: string;
   let spoolDir: string;
 
-  const stored = async (itemId: string): Promise<Buffer> => {
+  /** The raw object, whole. */
+  const storedObject = async (itemId: string): Promise<Buffer> => {
     const out = await stack.s3Client.send(
       new GetObjectCommand({ Bucket: BUCKET, Key: `orgs/${org.orgId}/items/${itemId}/original` }),
     );
     return Buffer.from(await out.Body!.transformToByteArray());
+  };
+  /** The photo as ingest reads it: as many of the raw object's bytes as the row records. */
+  const stored = async (itemId: string): Promise<Buffer> => {
+    const object = await storedObject(itemId);
+    const byteSize = (await stack.itemRow(org.orgId, itemId))?.byteSize;
+    expect(byteSize).toBeTypeOf('number');
+    expect(object.length).toBeGreaterThanOrEqual(byteSize!);
+    return object.subarray(0, byteSize!);
   };
   const originalRequests = (itemId: string) =>
     stack.s3.proxy.requests.filter((r) => decodeURIComponent(r.url).includes(`/items/${itemId}/original`));
@@ -77,6 +86,10 @@ describe('multipart uploads on their way to S3', () => {
     const id = res.body.items[0].id as string;
     expect(originalRequests(id).map((r) => `${r.operation} ${r.status}`)).toEqual(['PutObject 200']);
     expect(sha(await stored(id))).toBe(sha(photo));
+    // Bounded by the body's length less the shortest closing: the usual final CRLF is padding.
+    const object = await storedObject(id);
+    expect(object.length).toBe(photo.length + 2);
+    expect(object.subarray(photo.length).equals(Buffer.alloc(2))).toBe(true);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
@@ -90,9 +103,14 @@ describe('multipart uploads on their way to S3', () => {
     for (const [i, id] of ids.entries()) {
       expect((await stack.getItem(org, id)).originalFilename).toBe(`p${i}.jpg`);
       expect(sha(await stored(id))).toBe(sha(photos[i]!));
-      // Whatever was tried on the way, what S3 holds came from one completed PutObject.
-      expect(originalRequests(id).filter((r) => r.status === 200).map((r) => r.operation)).toEqual(['PutObject']);
+      expect(originalRequests(id).map((r) => `${r.operation} ${r.status}`)).toEqual(['PutObject 200']);
     }
+    // The first went to S3 while it arrived, bounded by the rest of the body and zero-padded to
+    // that bound (the row says how much of it is the photo); the others are exact.
+    const first = await storedObject(ids[0]!);
+    expect(first.length).toBeGreaterThan(photos.reduce((n, p) => n + p.length, 0));
+    expect(first.subarray(photos[0]!.length).equals(Buffer.alloc(first.length - photos[0]!.length))).toBe(true);
+    for (const [i, id] of ids.slice(1).entries()) expect((await storedObject(id)).length).toBe(photos[i + 1]!.length);
     expect(readdirSync(spoolDir)).toEqual([]);
   });
 
@@ -166,15 +184,45 @@ describe('multipart uploads on their way to S3', () => {
 
   it('a local disk that fails mid-request is a 503 naming the photos stored before it', async () => {
     const first = randomBytes(600_000);
-    const res1 = await stack.upload(org, collectionId, [{ name: 'kept.jpg', bytes: first }]).expect(202);
     rmSync(spoolDir, { recursive: true, force: true });
     try {
-      const res = await stack.upload(org, collectionId, [{ name: 'lost.jpg', bytes: randomBytes(600_000) }]).expect(503);
-      expect(res.body).toMatchObject({ status: 503, code: 'storage_unavailable', detail: expect.stringContaining('0 photo(s)') });
+      // The first photo streams to S3 with no local copy; the second needs the disk.
+      const res = await stack
+        .upload(org, collectionId, [
+          { name: 'kept.jpg', bytes: first },
+          { name: 'lost.jpg', bytes: randomBytes(600_000) },
+        ])
+        .expect(503);
+      expect(res.body).toMatchObject({ status: 503, code: 'storage_unavailable', detail: expect.stringContaining('1 photo(s)') });
+      const keptId = /accepted: (\S+)$/.exec(res.body.detail as string)?.[1];
+      expect(keptId).toBeDefined();
+      expect((await stack.getItem(org, keptId!)).originalFilename).toBe('kept.jpg');
+      expect(sha(await stored(keptId!))).toBe(sha(first));
     } finally {
       mkdirSync(spoolDir, { recursive: true });
     }
-    expect(sha(await stored(res1.body.items[0].id))).toBe(sha(first));
+  });
+
+  it.each([
+    ['with a Content-Length', false],
+    ['chunked', true],
+  ])('a body (%s) that ends without its closing boundary is a 400, and nothing of it is kept', async (_label, chunked) => {
+    const before = (await stack.http.get(`/v1/collections/${collectionId}/items?limit=100`).set(auth(org)).expect(200)).body.items.length;
+    stack.s3.proxy.clear();
+    const boundary = `spx${randomBytes(8).toString('hex')}`;
+    const whole = framed(boundary, [{ name: 'cut.jpg', bytes: randomBytes(700_000) }], '\r\n');
+    const unterminated = whole.subarray(0, whole.length - `\r\n--${boundary}--\r\n`.length);
+    const answer = await postRaw(
+      `${stack.proc.httpUrl}/v1/collections/${collectionId}/items`,
+      { ...auth(org), 'content-type': `multipart/form-data; boundary=${boundary}` },
+      unterminated,
+      { chunked },
+    );
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 400, code: 'malformed_body', detail: expect.stringContaining('multipart body') });
+    const items = (await stack.http.get(`/v1/collections/${collectionId}/items?limit=100`).set(auth(org)).expect(200)).body.items;
+    expect(items).toHaveLength(before);
+    expect(stack.s3.proxy.requests.filter((r) => r.operation === 'PutObject' && r.status === 200)).toEqual([]);
   });
 
   it('start-up refuses a spool directory it cannot write, naming UPLOAD_SPOOL_DIR', async () => {

@@ -59,8 +59,9 @@ export class IngestHandler {
     const orgId = item.org.id;
     // The upload is in memory from its download until the image thread has taken it.
     const read = await this.images.withSlot(async () => {
-      const original = await this.readOriginal(orgId, item.id);
+      const original = await this.readOriginal(orgId, item.id, item.byteSize ?? undefined);
       if (typeof original === 'string') return original;
+      item.byteSize ??= original.length;
       item.sha256 ??= createHash('sha256').update(original).digest('hex');
       await em.flush();
       const source = await this.earlierCopy(em, item);
@@ -92,10 +93,12 @@ export class IngestHandler {
     return `ingested ${processed.masterWidth}×${processed.masterHeight} from ${processed.sourceType}`;
   }
 
-  private async readOriginal(orgId: string, itemId: string): Promise<Buffer | 'missing' | 'too_large'> {
+  /** The raw upload; `byteSize`, when the gateway recorded it, is how much of the object is the photo. */
+  private async readOriginal(orgId: string, itemId: string, byteSize: number | undefined): Promise<Buffer | 'missing' | 'too_large'> {
     try {
       return await this.store.getObjectBuffer(itemObjectKey(orgId, itemId, 'original'), {
         maxBytes: this.config.UPLOAD_MAX_FILE_BYTES,
+        firstBytes: byteSize || undefined,
       });
     } catch (err) {
       if (err instanceof ObjectNotFoundError) return 'missing';

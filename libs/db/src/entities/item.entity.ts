@@ -54,6 +54,11 @@ export class Item extends BaseEntity<'status' | 'retryable' | 'run' | 'statusCha
   @Property({ type: 'text', nullable: true })
   contentType?: string | null = null;
 
+  /**
+   * The photo's size as uploaded. Set by the gateway when the raw upload object is longer than the
+   * photo (a multipart part stored while it arrived, padded to its bound): ingest then reads only
+   * this many leading bytes. Otherwise ingest sets it from what it read.
+   */
   @Property({ type: new BigIntType('number'), nullable: true })
   byteSize?: number | null = null;
 

@@ -13,6 +13,7 @@ import { CollectionsService } from '../collections/collections.service';
 import { type FieldProblem, ProblemError } from '../http/problem';
 import { boundaryOf, MultipartDataOffsets } from './upload/multipart-offsets';
 import { type ReceivedPart, receivePart } from './upload/receive-part';
+import { readerOf, RequestBodyError } from './upload/request-body-error';
 import { SpoolFile } from './upload/spool-file';
 import { StoringParts } from './upload/storing-parts';
 
@@ -106,8 +107,10 @@ export class UploadsService implements OnModuleInit {
     let fileIndex = 0;
     let stoppedEarly = false;
     let failure: unknown;
+    const parts = request.parts()[Symbol.asyncIterator]();
+    const nextPart = readerOf(parts);
     try {
-      for await (const part of request.parts()) {
+      for (let part = await nextPart(); part; part = await nextPart()) {
         partIndex += 1;
         if (part.type !== 'file') continue;
         fileIndex += 1;
@@ -116,44 +119,25 @@ export class UploadsService implements OnModuleInit {
           throw ProblemError.validation([{ field: part.fieldname, message: 'photos go in parts named "file"' }]);
         }
         const budget = Math.min(this.config.UPLOAD_MAX_FILE_BYTES, this.config.UPLOAD_MAX_REQUEST_BYTES - requestBytes);
-        // Written with one INSERT of its own (no flush, no transaction around it): the row either
-        // exists or it does not, and the per-photo work stays one round trip.
-        const item = t.em.create(
-          Item,
-          {
-            id: uuidv7(),
-            org: t.orgId,
-            collection: t.em.getReference(Collection, collectionId),
-            originalFilename: part.filename ? part.filename.slice(0, 255) : null,
-          },
-          { persist: false },
-        );
-        const key = itemObjectKey(t.orgId, item.id, 'original');
-        // Only the first photo is guessed to be the request's last part: right, and nothing follows
-        // it; wrong, and the request holds several, the rest going through the local copy. Either
-        // way no later offset is needed.
+        const itemId = uuidv7();
+        const key = itemObjectKey(t.orgId, itemId, 'original');
+        // The first photo can be no longer than the body after its start, less the shortest
+        // closing: it streams to S3 in an object that long, zero-padded past its end. The others
+        // go through a local copy, so no later offset is needed.
         const dataStart = fileIndex === 1 ? offsets?.dataStart(partIndex) : undefined;
         offsets?.stop();
-        // The row is written while the photo arrives: a round trip off each photo's time.
-        const [row, receipt] = await Promise.allSettled([
-          collectionCheck.then(() => t.em.insert(item)),
-          receivePart(this.store, part.file, {
+        let received: ReceivedPart;
+        try {
+          received = await receivePart(this.store, part.file, {
             key,
             contentType: 'application/octet-stream',
             maxBytes: budget,
-            lengthIfLast: dataStart === undefined ? undefined : declared - dataStart - offsets!.closingLength,
+            lengthBound: dataStart === undefined ? undefined : declared - dataStart - offsets!.shortestClosingLength,
             spoolDir: this.spoolDir,
-          }),
-        ]);
-        if (row.status === 'rejected') {
-          if (receipt.status === 'fulfilled') await this.discard(key, receipt.value.stored);
-          throw row.reason;
-        }
-        if (receipt.status === 'rejected') {
-          const err: unknown = receipt.reason;
-          // Nothing was stored for this part: the row goes too, and the client is told which.
-          await this.removeRow(t, item);
+          });
+        } catch (err) {
           if (!(err instanceof PayloadTooLargeError)) throw err;
+          // Nothing was stored for this part, and the client is told which.
           part.file.resume();
           const overRequest = budget < this.config.UPLOAD_MAX_FILE_BYTES;
           tooLarge.push({
@@ -168,14 +152,35 @@ export class UploadsService implements OnModuleInit {
           }
           continue;
         }
-        const received = receipt.value;
         requestBytes += received.bytes;
+        // One INSERT of its own (no flush, no transaction around it), while the object's last
+        // bytes are still on their way: the row either exists or it does not. It records the
+        // photo's length, which is how much of the (possibly padded) object ingest reads.
+        const item = t.em.create(
+          Item,
+          {
+            id: itemId,
+            org: t.orgId,
+            collection: t.em.getReference(Collection, collectionId),
+            originalFilename: part.filename ? part.filename.slice(0, 255) : null,
+            byteSize: received.bytes,
+          },
+          { persist: false },
+        );
+        try {
+          await collectionCheck;
+          await t.em.insert(item);
+        } catch (err) {
+          await this.discard(key, received.stored);
+          throw err;
+        }
         await storing.add(item, received.stored);
       }
     } catch (err) {
       stoppedEarly = true;
       failure = err;
     } finally {
+      if (stoppedEarly) await parts.return?.();
       // The rest of the body was left unread, so the connection cannot carry another request:
       // close it once the answer is sent, instead of reading (possibly endless) bytes to discard.
       if (stoppedEarly) void reply.header('connection', 'close');
@@ -228,6 +233,9 @@ export class UploadsService implements OnModuleInit {
         `a request may carry at most ${this.config.UPLOAD_MAX_FILES_PER_REQUEST} photos; send the rest in another request. ${acceptedSentence(accepted)}`,
         tooLarge.length > 0 ? tooLarge : undefined,
       );
+    }
+    if (err instanceof RequestBodyError) {
+      return new ProblemError(HttpStatus.BAD_REQUEST, 'malformed_body', `${err.message}. ${acceptedSentence(accepted)}`);
     }
     if (err instanceof StorageError || isDiskError(err)) {
       return new ProblemError(

@@ -1,22 +1,25 @@
 import { PassThrough } from 'node:stream';
 import type { ObjectStore } from '@sessionpix/storage';
 
+/** Reused for every padding write: written, never changed. */
+const ZEROS = Buffer.alloc(256 * 1024);
+
 /**
- * A PutObject started before the body's length is certain: S3 needs the length up front, and a
- * multipart upload (the alternative for unknown lengths) costs a round of copying on the
- * server. The length is a guess; the caller keeps its own copy of the bytes and falls back to it
- * when the guess turns out wrong.
+ * A PutObject whose length is fixed before the body is known: S3 needs the length up front, and
+ * a multipart upload (the alternative for unknown lengths) costs a round of copying on the
+ * server. The length is an upper bound on the body; the body is sent as it arrives and zero
+ * padding fills the rest, so the object's first `bytes` bytes are the body.
  *
  * The latest chunk is always held back until the next one (or the end) arrives, so S3 never
- * receives the full announced length unless the body really has exactly that many bytes: a wrong
- * guess can only end in an aborted request, which stores nothing, never in a truncated object.
+ * receives the full length before the body is known to be complete: a body that fails part-way
+ * can only end in an aborted request, which stores nothing, never in a truncated object.
  */
-export class SpeculativePut {
+export class FixedLengthPut {
   private readonly body = new PassThrough({ highWaterMark: 256 * 1024 });
   private readonly abort = new AbortController();
   private readonly outcome: Promise<Error | undefined>;
   private held: Buffer | undefined;
-  private failed = false;
+  private sent = 0;
 
   constructor(store: ObjectStore, key: string, contentType: string, readonly length: number) {
     // The request's own failure is reported through `outcome`; writes after it are moot.
@@ -25,48 +28,45 @@ export class SpeculativePut {
       .putObject(key, this.body, { contentType, contentLength: length, abortSignal: this.abort.signal })
       .then(
         () => undefined,
-        (err: unknown) => {
-          this.failed = true;
-          return err instanceof Error ? err : new Error(String(err));
-        },
+        (err: unknown) => (err instanceof Error ? err : new Error(String(err))),
       );
   }
 
-  /** False once the guess is known wrong (`total` bytes so far) or S3 failed: stop offering. */
-  async offer(chunk: Buffer, total: number): Promise<boolean> {
-    if (this.failed || total > this.length) {
-      await this.abandon();
-      return false;
+  /** Sends the previous chunk and holds this one; throws S3's error once the request has failed. */
+  async write(chunk: Buffer): Promise<void> {
+    if (this.sent + (this.held?.length ?? 0) + chunk.length > this.length) {
+      throw new RangeError(`the body is longer than the ${this.length} bytes announced`);
     }
-    if (this.held) await this.write(this.held);
+    if (this.held) await this.send(this.held);
     this.held = chunk;
-    return !this.failed;
   }
 
-  /** Sends the rest when the body had exactly the guessed length; true once S3 has stored it. */
-  async finish(total: number): Promise<boolean> {
-    if (this.failed || total !== this.length) {
-      await this.abandon();
-      return false;
-    }
-    if (this.held) await this.write(this.held);
+  /** The body is complete: sends the held chunk and the padding; resolves once S3 has stored the object. */
+  async finish(): Promise<void> {
+    if (this.held) await this.send(this.held);
     this.held = undefined;
+    while (this.sent < this.length) await this.send(ZEROS.subarray(0, Math.min(ZEROS.length, this.length - this.sent)));
     this.body.end();
-    return (await this.outcome) === undefined;
+    const failure = await this.outcome;
+    if (failure) throw failure;
   }
 
   /** Gives up the request; resolves once the SDK has let go of it. */
   async abandon(): Promise<void> {
-    this.failed = true;
     this.abort.abort();
     this.body.destroy();
     await this.outcome;
   }
 
-  private async write(chunk: Buffer): Promise<void> {
+  private async send(chunk: Buffer): Promise<void> {
+    this.sent += chunk.length;
     if (this.body.write(chunk)) return;
     let onDrain: (() => void) | undefined;
-    await Promise.race([new Promise<void>((resolve) => this.body.once('drain', (onDrain = resolve))), this.outcome]);
+    const failure = await Promise.race([
+      new Promise<undefined>((resolve) => this.body.once('drain', (onDrain = () => resolve(undefined)))),
+      this.outcome,
+    ]);
     if (onDrain) this.body.off('drain', onDrain);
+    if (failure) throw failure;
   }
 }

@@ -13,15 +13,18 @@ export function boundaryOf(contentType: string | undefined): string | undefined 
 /**
  * Watches the raw bytes of a multipart/form-data body go by and records where each part's data
  * begins (its absolute offset in the body). It only observes: the real parser still reads every
- * byte. With the request's Content-Length, the offset tells how long a part is if it is the last
- * one, which lets that part go to S3 as one PutObject of known length while it is still arriving.
+ * byte. With the request's Content-Length, the offset bounds how long the part can be, which lets
+ * it go to S3 as one PutObject of that length (padded) while it is still arriving.
  *
  * Matches RFC 2046 framing the way the parser does: a delimiter is CRLF "--" boundary (the first
  * may open the body without the CRLF); a part's headers end at the first blank line after it.
  */
 export class MultipartDataOffsets {
-  /** Bytes after the last part's data when the client ends the body the common way: CRLF "--" boundary "--" CRLF. */
-  readonly closingLength: number;
+  /**
+   * The fewest bytes that can follow the last part's data: CRLF "--" boundary "--" (the CRLF
+   * clients usually add after it is optional, and an epilogue may follow).
+   */
+  readonly shortestClosingLength: number;
   private readonly delimiter: Buffer;
   private readonly starts: number[] = [];
   /** What the scan looks for next: a delimiter, the "--" that may follow one, or the end of a part's headers. */
@@ -33,7 +36,7 @@ export class MultipartDataOffsets {
 
   constructor(boundary: string) {
     this.delimiter = Buffer.from(`\r\n--${boundary}`, 'latin1');
-    this.closingLength = this.delimiter.length + CLOSE_MARK.length + CRLF.length;
+    this.shortestClosingLength = this.delimiter.length + CLOSE_MARK.length;
     // A body may open with the delimiter directly ("--boundary"), so the scan starts as if a CRLF preceded it.
     this.carry = CRLF;
   }

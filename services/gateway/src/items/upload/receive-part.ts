@@ -1,6 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
-import { SpeculativePut } from './speculative-put';
+import { FixedLengthPut } from './fixed-length-put';
+import { readerOf, RequestBodyError } from './request-body-error';
 import { SpoolFile } from './spool-file';
 
 export interface ReceivePartOptions {
@@ -8,68 +9,97 @@ export interface ReceivePartOptions {
   contentType: string;
   /** Larger parts are refused with PayloadTooLargeError and leave nothing stored. */
   maxBytes: number;
-  /** The part's length if it is the request's last one: it then goes to S3 while it arrives. */
-  lengthIfLast?: number;
+  /**
+   * An upper bound on the part's length: the part then goes to S3 while it arrives, in an object
+   * of exactly this length, zero-padded past the part's end.
+   */
+  lengthBound?: number;
   spoolDir: string;
 }
 
 export interface ReceivedPart {
+  /** The part's length. The object may be longer (zero padding after a bounded part): readers take this many bytes. */
   bytes: number;
-  /** Whether a PutObject of `lengthIfLast` bytes was started while the part arrived. */
-  speculated: boolean;
-  /** Whether the part had exactly `lengthIfLast` bytes. */
-  guessedRight: boolean;
-  /** Settles once the object is in S3 (or could not be put there); the local copy is gone either way. */
+  /** Settles once the object is in S3 (or could not be put there); nothing of the part is kept locally after. */
   stored: Promise<void>;
 }
 
 /**
- * Reads one multipart file part to its end, metering it, with a copy on local disk. (Ingest
+ * Reads one multipart file part to its end, metering it, and stores it as one S3 object. (Ingest
  * hashes what it reads for dedupe, presigned uploads included, so the gateway does not.)
- * When the part's length can be guessed it is sent to S3 at the same time, as one PutObject;
- * otherwise (or when the guess was wrong, or S3 failed mid-way) it is put from the local copy
- * afterwards, which the caller may let run while it reads the request's next part.
+ * With a length bound the part streams to S3 as it arrives; without one it is copied to local
+ * disk and put from there afterwards, which the caller may let run while it reads the next part.
  */
 export async function receivePart(store: ObjectStore, source: Readable, opts: ReceivePartOptions): Promise<ReceivedPart> {
-  const spool = SpoolFile.create(opts.spoolDir);
-  const guess = opts.lengthIfLast;
-  const speculative =
-    guess !== undefined && guess > 0 && guess <= opts.maxBytes ? new SpeculativePut(store, opts.key, opts.contentType, guess) : undefined;
-  let live = speculative;
+  const bound = opts.lengthBound;
+  const received =
+    bound !== undefined && bound > 0 && bound <= opts.maxBytes
+      ? await receiveStreaming(store, source, opts, bound)
+      : await receiveSpooled(store, source, opts);
+  // The caller attaches its own handlers later; until then a failure must not count as unhandled.
+  received.stored.catch(() => undefined);
+  return received;
+}
+
+/** Reads the part's chunks; left open when the reader stops early: the caller decides whether the rest is discarded. */
+function chunksOf(source: Readable): () => Promise<Buffer | undefined> {
+  return readerOf(source.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>);
+}
+
+/** The part's length so far with `chunk`; throws once it is over the limit. */
+function metered(bytes: number, chunk: Buffer, opts: ReceivePartOptions): number {
+  const total = bytes + chunk.length;
+  if (total > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes, opts.key);
+  return total;
+}
+
+async function receiveStreaming(store: ObjectStore, source: Readable, opts: ReceivePartOptions, bound: number): Promise<ReceivedPart> {
+  const put = new FixedLengthPut(store, opts.key, opts.contentType, bound);
   let bytes = 0;
   try {
-    // Left undestroyed when this stops early: the caller decides whether the rest is discarded.
-    for await (const chunk of source.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-      if (chunk.length === 0) continue;
-      bytes += chunk.length;
-      if (bytes > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes, opts.key);
+    const nextChunk = chunksOf(source);
+    for (let chunk = await nextChunk(); chunk; chunk = await nextChunk()) {
+      bytes = metered(bytes, chunk, opts);
+      if (bytes > bound) {
+        throw new RequestBodyError('the multipart body does not end with its closing boundary: a part runs past where it must begin');
+      }
+      await put.write(chunk);
+    }
+  } catch (err) {
+    await put.abandon();
+    // S3 keeps nothing of an aborted PUT; an S3-compatible server might keep the fragment.
+    await store.deleteObject(opts.key).catch(() => undefined);
+    throw err;
+  }
+  if (bytes === 0) {
+    // Nothing to pad: an empty object says the same without sending the whole bound.
+    await put.abandon();
+    const stored = store.putObject(opts.key, Buffer.alloc(0), { contentType: opts.contentType, contentLength: 0 });
+    return { bytes, stored: stored.then(() => undefined) };
+  }
+  return { bytes, stored: put.finish() };
+}
+
+async function receiveSpooled(store: ObjectStore, source: Readable, opts: ReceivePartOptions): Promise<ReceivedPart> {
+  const spool = SpoolFile.create(opts.spoolDir);
+  let bytes = 0;
+  try {
+    const nextChunk = chunksOf(source);
+    for (let chunk = await nextChunk(); chunk; chunk = await nextChunk()) {
+      bytes = metered(bytes, chunk, opts);
       await spool.write(chunk);
-      if (live && !(await live.offer(chunk, bytes))) live = undefined;
     }
     await spool.close();
   } catch (err) {
     await spool.remove();
-    if (speculative) {
-      await speculative.abandon();
-      // S3 keeps nothing of an aborted PUT; an S3-compatible server might keep the fragment.
-      await store.deleteObject(opts.key).catch(() => undefined);
-    }
     throw err;
   }
-
-  const putFromSpool = () =>
-    store.putObject(opts.key, spool.read(), { contentType: opts.contentType, contentLength: bytes });
-  const sentLive = live ? await live.finish(bytes) : false;
-  const stored = sentLive
-    ? spool.remove()
-    : (async () => {
-        try {
-          // An abandoned request must have let go before the key is written again.
-          await speculative?.abandon();
-          await putFromSpool();
-        } finally {
-          await spool.remove();
-        }
-      })();
-  return { bytes, speculated: speculative !== undefined, guessedRight: guess === bytes, stored };
+  const stored = (async () => {
+    try {
+      await store.putObject(opts.key, spool.read(), { contentType: opts.contentType, contentLength: bytes });
+    } finally {
+      await spool.remove();
+    }
+  })();
+  return { bytes, stored };
 }
