@@ -183,8 +183,9 @@ describe('receivePart: one multipart file part to S3', () => {
   });
 
   it.each([
-    ['bounded', 6 * MB],
-    ['unbounded', undefined],
+    ['streamed: bounded at the limit', 5 * MB],
+    ['spooled: bounded past the limit', 6 * MB],
+    ['spooled: unbounded', undefined],
   ])('an over-limit part (%s) is refused, nothing past the limit is sent, and nothing stays', async (_label, guess) => {
     const key = itemObjectKey(ORG, randomUUID(), 'original');
     const limit = 5 * MB;

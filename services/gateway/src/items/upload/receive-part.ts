@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { type ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
-import { FixedLengthPut } from './fixed-length-put';
-import { readerOf, RequestBodyError } from './request-body-error';
+import { uploadBoundedPart } from './bounded-part-upload';
+import { readerOf } from './request-body-error';
 import { SpoolFile } from './spool-file';
 
 export interface ReceivePartOptions {
@@ -34,59 +34,22 @@ export async function receivePart(store: ObjectStore, source: Readable, opts: Re
   const bound = opts.lengthBound;
   const received =
     bound !== undefined && bound > 0 && bound <= opts.maxBytes
-      ? await receiveStreaming(store, source, opts, bound)
+      ? await uploadBoundedPart(store, source, { key: opts.key, contentType: opts.contentType, maxBytes: opts.maxBytes, bound })
       : await receiveSpooled(store, source, opts);
   // The caller attaches its own handlers later; until then a failure must not count as unhandled.
   received.stored.catch(() => undefined);
   return received;
 }
 
-/** Reads the part's chunks; left open when the reader stops early: the caller decides whether the rest is discarded. */
-function chunksOf(source: Readable): () => Promise<Buffer | undefined> {
-  return readerOf(source.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>);
-}
-
-/** The part's length so far with `chunk`; throws once it is over the limit. */
-function metered(bytes: number, chunk: Buffer, opts: ReceivePartOptions): number {
-  const total = bytes + chunk.length;
-  if (total > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes, opts.key);
-  return total;
-}
-
-async function receiveStreaming(store: ObjectStore, source: Readable, opts: ReceivePartOptions, bound: number): Promise<ReceivedPart> {
-  const put = new FixedLengthPut(store, opts.key, opts.contentType, bound);
-  let bytes = 0;
-  try {
-    const nextChunk = chunksOf(source);
-    for (let chunk = await nextChunk(); chunk; chunk = await nextChunk()) {
-      bytes = metered(bytes, chunk, opts);
-      if (bytes > bound) {
-        throw new RequestBodyError('the multipart body does not end with its closing boundary: a part runs past where it must begin');
-      }
-      await put.write(chunk);
-    }
-  } catch (err) {
-    await put.abandon();
-    // S3 keeps nothing of an aborted PUT; an S3-compatible server might keep the fragment.
-    await store.deleteObject(opts.key).catch(() => undefined);
-    throw err;
-  }
-  if (bytes === 0) {
-    // Nothing to pad: an empty object says the same without sending the whole bound.
-    await put.abandon();
-    const stored = store.putObject(opts.key, Buffer.alloc(0), { contentType: opts.contentType, contentLength: 0 });
-    return { bytes, stored: stored.then(() => undefined) };
-  }
-  return { bytes, stored: put.finish() };
-}
-
 async function receiveSpooled(store: ObjectStore, source: Readable, opts: ReceivePartOptions): Promise<ReceivedPart> {
   const spool = SpoolFile.create(opts.spoolDir);
   let bytes = 0;
   try {
-    const nextChunk = chunksOf(source);
+    // Left undestroyed when this stops early: the caller decides whether the rest is discarded.
+    const nextChunk = readerOf(source.iterator({ destroyOnReturn: false }) as AsyncIterator<Buffer>);
     for (let chunk = await nextChunk(); chunk; chunk = await nextChunk()) {
-      bytes = metered(bytes, chunk, opts);
+      bytes += chunk.length;
+      if (bytes > opts.maxBytes) throw new PayloadTooLargeError(opts.maxBytes, opts.key);
       await spool.write(chunk);
     }
     await spool.close();
