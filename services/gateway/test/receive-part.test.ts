@@ -186,14 +186,14 @@ describe('receivePart: one multipart file part to S3', () => {
     ['streamed: bounded at the limit', 5 * MB],
     ['spooled: bounded past the limit', 6 * MB],
     ['spooled: unbounded', undefined],
-  ])('an over-limit part (%s) is refused, nothing past the limit is sent, and nothing stays', async (_label, guess) => {
+  ])('an over-limit part (%s) is refused, nothing past the limit is sent, and nothing stays', async (_label, bound) => {
     const key = itemObjectKey(ORG, randomUUID(), 'original');
     const limit = 5 * MB;
     const err = await receivePart(store, patternStream(6 * MB).stream, {
       key,
       contentType: 'application/octet-stream',
       maxBytes: limit,
-      lengthBound: guess,
+      lengthBound: bound,
       spoolDir,
     }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PayloadTooLargeError);

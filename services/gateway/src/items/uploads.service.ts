@@ -17,7 +17,7 @@ import { readerOf, RequestBodyError } from './upload/request-body-error';
 import { SpoolFile } from './upload/spool-file';
 import { StoringParts } from './upload/storing-parts';
 
-/** Photos of one request on their way to S3 at once (each has a local copy until stored). */
+/** Photos of one request on their way to S3 at once (each but the first has a local copy until stored). */
 const MAX_PARTS_STORING = 3;
 /** Older spool files cannot belong to a live request (the upload timeouts are far shorter). */
 const STALE_SPOOL_MS = 6 * 60 * 60 * 1000;
