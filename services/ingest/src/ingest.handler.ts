@@ -7,6 +7,7 @@ import { DelayedError, type JobContext, JobHandler, ItemPipeline, type LoadedIte
 import { itemObjectKey, itemPrefix, ObjectNotFoundError, ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
 import sharp from 'sharp';
 import { ImageRejectedError, type ProcessedImage } from './image';
+import { HeapSlack } from './heap-slack';
 import { ImagePool } from './image-pool.provider';
 import { PlanLimits } from './plan-limit';
 import { RENDITION_KINDS, RENDITION_TYPES } from './renditions';
@@ -22,6 +23,8 @@ const DUPLICATE_WAIT_MS = 2_000;
  */
 @Injectable()
 export class IngestHandler {
+  private readonly heap = new HeapSlack();
+
   constructor(
     private readonly pipeline: ItemPipeline,
     private readonly store: ObjectStore,
@@ -51,6 +54,8 @@ export class IngestHandler {
         );
       }
       throw err;
+    } finally {
+      this.heap.jobDone();
     }
   }
 

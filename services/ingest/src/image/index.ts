@@ -25,6 +25,7 @@ export {
 } from './renditions';
 export { processImage, type ProcessImageOptions, type ProcessedImage } from './process';
 export { configureSharp, type SharpSettings } from './sharp-config';
+export { garbageCollector } from './collect-garbage';
 export {
   ImageProcessorPool,
   type ImageProcessorPoolOptions,

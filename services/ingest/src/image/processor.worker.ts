@@ -2,9 +2,8 @@
  * Entry point of an image worker thread, started by ImageProcessorPool. Runs one job at a
  * time; the pool never sends a second job before the first is answered.
  */
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
+import { garbageCollector } from './collect-garbage';
 import { heicDecoderLoaded } from './heic';
 import { type ProcessedImage, processImage } from './process';
 import {
@@ -20,24 +19,15 @@ function requireParentPort(): MessagePort {
   return parentPort;
 }
 
+const port = requireParentPort();
+const config = workerData as WorkerConfig;
 /**
  * V8 collects when its own heap fills, and for the native memory behind Buffers only once some
  * 64 MB more of it is held. This thread's heap barely grows per job, so each job's input, master
  * and pixel buffers (over 10 MB) would pile up to that in every thread. A full collection of this
  * small heap takes a millisecond or two, so one runs after every job.
  */
-function exposeGc(): () => void {
-  // The flag is process-wide and threads start side by side, so it is left on: turning it off
-  // again could race another thread between its two calls. It only adds a `gc` global to
-  // contexts created afterwards.
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as unknown;
-  return typeof gc === 'function' ? (gc as () => void) : () => undefined;
-}
-
-const port = requireParentPort();
-const config = workerData as WorkerConfig;
-const collectGarbage = exposeGc();
+const collectGarbage = garbageCollector();
 
 /**
  * sharp's outputs live in memory libvips allocated, which cannot be moved to another thread:
