@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
 import { type ObjectStore, PayloadTooLargeError } from '@sessionpix/storage';
+import type { ReceivedPart } from './receive-part';
 import { RequestBodyError } from './request-body-error';
 
 /** Reused for every padding chunk: pushed, never changed. */
@@ -14,13 +15,6 @@ export interface BoundedPart {
   maxBytes: number;
   /** The longest the part can be; the object is exactly this long. */
   bound: number;
-}
-
-export interface UploadedPart {
-  /** The part's length; the object's bytes after it are zeros. */
-  bytes: number;
-  /** Settles once S3 has stored the object, or could not. */
-  stored: Promise<void>;
 }
 
 /**
@@ -39,13 +33,13 @@ export interface UploadedPart {
  * does not end with its closing boundary), cannot be read, or S3 fails before it has arrived.
  * The source is left paused and undestroyed then: the caller decides whether the rest is read.
  */
-export function uploadBoundedPart(store: ObjectStore, source: Readable, part: BoundedPart): Promise<UploadedPart> {
+export function uploadBoundedPart(store: ObjectStore, source: Readable, part: BoundedPart): Promise<ReceivedPart> {
   return new BoundedPartUpload(store, source, part).arrived;
 }
 
 class BoundedPartUpload {
-  readonly arrived: Promise<UploadedPart>;
-  private resolveArrived!: (part: UploadedPart) => void;
+  readonly arrived: Promise<ReceivedPart>;
+  private resolveArrived!: (part: ReceivedPart) => void;
   private rejectArrived!: (err: unknown) => void;
   private readonly abort = new AbortController();
   private readonly body: Readable;

@@ -34,7 +34,7 @@ export async function receivePart(store: ObjectStore, source: Readable, opts: Re
   const bound = opts.lengthBound;
   const received =
     bound !== undefined && bound > 0 && bound <= opts.maxBytes
-      ? await uploadBoundedPart(store, source, { key: opts.key, contentType: opts.contentType, maxBytes: opts.maxBytes, bound })
+      ? await uploadBoundedPart(store, source, { ...opts, bound })
       : await receiveSpooled(store, source, opts);
   // The caller attaches its own handlers later; until then a failure must not count as unhandled.
   received.stored.catch(() => undefined);
